@@ -1,0 +1,60 @@
+# Two commands set everything up on a fresh machine:  make run   and   make test
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8501
+ADDRESS ?= 127.0.0.1
+
+.PHONY: run test bench install install-test chromium snapshot clean help
+
+help:
+	@echo "make run    - install into $(VENV) and open the dashboard on the embedded data (http://$(ADDRESS):$(PORT))"
+	@echo "make test   - install with test extras, make sure Chromium is present, run the whole test suite"
+	@echo "make bench  - run the benchmarks in bench/ (after make test), print a table, write bench/results.json"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Re-install when pyproject.toml changes (stamp files).
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+# A Chrome/Chromium is needed for image export (kaleido) and the browser tests.
+chromium:
+	@if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 \
+	    || command -v google-chrome >/dev/null 2>&1 || [ -n "$$BROWSER_PATH" ]; then \
+	  exit 0; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "Installing Debian's chromium package (needed for image export and browser tests)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+	  echo "No Chrome/Chromium found. Install one (Debian/Ubuntu: 'sudo apt-get install chromium'," >&2; \
+	  echo "macOS: install Google Chrome) or set BROWSER_PATH to its executable, then run make again." >&2; \
+	  exit 1; \
+	fi
+
+run: install
+	$(BIN)/borderwatch run --port $(PORT) --address $(ADDRESS)
+
+test: install-test chromium
+	$(BIN)/python -m pytest
+
+bench: install-test chromium
+	$(BIN)/python -m bench
+
+# Rebuild the embedded snapshot in data/ from ../shared/data (maintainers only).
+snapshot: install
+	$(BIN)/python tools/build_snapshot.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache test-artifacts

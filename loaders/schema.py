@@ -1,0 +1,159 @@
+"""Every frame's columns, declared once: name, dtype, unit, nullable, meaning.
+
+Loaders end with :func:`conform`, which orders the columns, casts the dtypes and checks nullability,
+so every consumer (CLI, dashboard, export, bench) sees exactly these frames.
+
+Conventions: missing is ``<NA>`` (never 0); instants are timezone-aware; ``month`` is the first day of the
+month (naive: a calendar month has no zone); list-valued fields are tuples in frames and ``;``-joined text
+in files and CLI output.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .errors import Problem, ValidationError
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    dtype: str  # a pandas dtype string, or "object" for tz-aware timestamps in mixed zones / tuples
+    nullable: bool
+    unit: str = ""
+    description: str = ""
+
+
+def _cols(*cols: Column) -> tuple[Column, ...]:
+    return cols
+
+
+UTC_TS = "datetime64[ns, UTC]"
+
+#: CBP wait times: one row per crossing x mode x lane that the feed describes.
+WAITS_COLUMNS = _cols(
+    Column("port_number", "string", False, description="CBP 6-character crossing id, e.g. '250401', 'l24501'"),
+    Column("border", "string", False, description="'Mexican Border' or 'Canadian Border'"),
+    Column("port_name", "string", False),
+    Column("crossing_name", "string", True, description="NA when the feed gives ''"),
+    Column("state", "string", True, description="TX/AZ/CA/... from the crossings reference; NA if unknown"),
+    Column("tz", "string", False, description="IANA zone the crossing's local times are in"),
+    Column("hours", "string", True),
+    Column("port_status", "string", False, description="'Open' or 'Closed' (authoritative)"),
+    Column("mode", "string", False, description="passenger | pedestrian | commercial"),
+    Column("lane", "string", False, description="standard | sentri | ready | fast"),
+    Column("operational_status", "string", True, description="raw: no delay, delay, Lanes Closed, Update Pending, N/A"),
+    Column("delay_minutes", "Int64", True, "minutes", "NA unless operational_status is 'no delay' or 'delay'"),
+    Column("lanes_open", "Int64", True, "lanes"),
+    Column("max_lanes", "Int64", True, "lanes", "per mode; NA when the feed says N/A"),
+    Column("updated_at", "object", True, description="tz-aware pd.Timestamp in the crossing's own zone"),
+    Column("updated_at_utc", UTC_TS, True, description="the same instant in UTC (vectorised staleness)"),
+    Column("feed_time", "object", True, description="the feed's date+time for the crossing, tz-aware local"),
+    Column("retrieved_at", UTC_TS, True, description="when we collected the payload (HTTP Date or capture time)"),
+    Column("stale_reading", "boolean", False, description="True for lane readings of a Closed port: never current"),
+)
+
+#: BTS Border Crossing Entry Data: one row per port x month x measure.
+VOLUMES_COLUMNS = _cols(
+    Column("port_code", "string", False, description="4-digit BTS/CBP port code, e.g. '2602'"),
+    Column("port_name", "string", False),
+    Column("state", "string", False, description="two-letter state"),
+    Column("border", "string", False),
+    Column("month", "datetime64[ns]", False, description="first day of the month"),
+    Column("measure", "string", False, description="one of the 12 BTS measures; never summed across"),
+    Column("value", "Int64", True, "see unit"),
+    Column("unit", "string", False, description="vehicles, people, containers, ..."),
+    Column("family", "string", False, description="vehicles | people | freight"),
+)
+
+#: The crossings reference table (data/crossings.csv).
+CROSSINGS_COLUMNS = _cols(
+    Column("crossing_id", "string", False, description="stable slug, e.g. 'az-lukeville'"),
+    Column("port_number", "string", True, description="CBP wait-time id where the feed has one"),
+    Column("bts_port_code", "string", False),
+    Column("port_name", "string", False),
+    Column("crossing_name", "string", True),
+    Column("state", "string", False),
+    Column("lat", "float64", False, "degrees"),
+    Column("lon", "float64", False, "degrees"),
+    Column("tz", "string", False),
+    Column("modes", "object", False, description="tuple of passenger/pedestrian/commercial/rail"),
+    Column("kind", "string", False, description="port | rail | dam | ferry"),
+    Column("in_cbp_feed", "boolean", False),
+    Column("coord_source", "string", False),
+    Column("notes", "string", True),
+)
+
+#: The curated events registry (data/events.csv).
+EVENTS_COLUMNS = _cols(
+    Column("id", "string", False),
+    Column("title", "string", False),
+    Column("kind", "string", False),
+    Column("crossings", "object", False, description="tuple of CBP port_number or crossing_id"),
+    Column("state", "string", False),
+    Column("modes", "object", False, description="tuple; ('all',) for every mode"),
+    Column("direction", "string", False, description="northbound | southbound | both"),
+    Column("start", "object", False, description="tz-aware pd.Timestamp, local to the crossings"),
+    Column("end", "object", True, description="tz-aware pd.Timestamp, exclusive; NA = ongoing"),
+    Column("summary", "string", False),
+    Column("source_urls", "object", False, description="tuple of https URLs"),
+    Column("confidence", "string", False, description="high | medium | low"),
+    Column("line", "Int64", False, description="line in the events file (for error messages)"),
+)
+
+#: Status of each crossing at a time t.
+STATUS_COLUMNS = _cols(
+    Column("crossing_id", "string", True),
+    Column("port_number", "string", True),
+    Column("port_name", "string", False),
+    Column("crossing_name", "string", True),
+    Column("state", "string", True),
+    Column("status", "string", False, description="open | partial | closed | unknown"),
+    Column("reason", "string", False, description="feed field or event id behind the status"),
+    Column("port_status", "string", True),
+    Column("updated_at", "object", True, description="latest lane update, tz-aware local"),
+    Column("tz", "string", True),
+    Column("event_ids", "object", False, description="tuple of active event ids"),
+)
+
+STATUSES = ("open", "partial", "closed", "unknown")
+
+
+def column_names(columns: tuple[Column, ...]) -> list[str]:
+    return [c.name for c in columns]
+
+
+def empty_frame(columns: tuple[Column, ...]) -> pd.DataFrame:
+    """A zero-row frame with the declared columns and dtypes."""
+    return pd.DataFrame({c.name: pd.Series([], dtype=c.dtype) for c in columns})
+
+
+def conform(df: pd.DataFrame, columns: tuple[Column, ...], source: str) -> pd.DataFrame:
+    """Return ``df`` with exactly ``columns`` in order and dtype; raise :class:`ValidationError` listing
+    every missing column and every non-nullable column with missing values (with row positions)."""
+    problems: list[Problem] = []
+    missing = [c.name for c in columns if c.name not in df.columns]
+    if missing:
+        problems.append(Problem(source, None, f"missing column(s): {', '.join(missing)}"))
+        raise ValidationError(problems)
+    out = pd.DataFrame(index=df.index)
+    for c in columns:
+        s = df[c.name]
+        if c.dtype != "object" and str(s.dtype) != c.dtype:
+            try:
+                s = s.astype(c.dtype)
+            except (TypeError, ValueError) as exc:
+                problems.append(Problem(source, None, f"column {c.name!r} is not {c.dtype}: {exc}"))
+                continue
+        if not c.nullable:
+            na = s.isna()
+            if bool(na.any()):
+                rows = [int(i) for i in list(na[na].index[:5])]
+                problems.append(
+                    Problem(source, None, f"column {c.name!r} has {int(na.sum())} missing value(s) (rows {rows})")
+                )
+        out[c.name] = s
+    if problems:
+        raise ValidationError(problems)
+    return out.reset_index(drop=True)
