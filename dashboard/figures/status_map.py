@@ -1,0 +1,309 @@
+"""The status map: every crossing of the chosen states as a marker coloured *and* shaped by its status.
+
+Offline by design: ``go.Scattergeo`` on plotly's own basemap (``scope="north america"``, 50 m resolution,
+U.S. state borders, Mexico shaded), whose topojson the page serves locally (plotly config ``topojsonURL``)
+and the export sets through ``plotly.io.defaults.topojson``. Tile maps (``scatter_map``) need the internet.
+
+Co-located crossings
+--------------------
+Several crossings share one reference point (Nogales DeConcini / Mariposa / Morley Gate, San Luis I / II,
+Otay Mesa passenger / commercial, San Ysidro / PedWest, the two feed entries of Brownsville Gateway and of
+Fort Hancock). Drawn at their true point they would be one marker and only one of them could be hovered or
+clicked. We fan each such group out on a small circle around the shared point, deterministically (members
+sorted by ``crossing_id``, first one due west, then clockwise). A fixed offset of a few hundred metres
+would still be under one pixel at state zoom (Arizona is ~800 px for ~7 degrees, ~1 km per pixel), so the
+radius follows the view instead: ~1.1 % of the shown longitude span (about one marker width: ~9 km in the
+three-state view, ~8 km for Arizona alone), never below 300 m. The hover says that the marker is fanned out
+and names the siblings; :func:`status_map_table` keeps the true ``lat``/``lon`` next to the drawn
+``map_lat``/``map_lon``.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from .theme import INK, MUTED, STATUS_ORDER, STATUS_STYLE, TEMPLATE, caption_annotation
+
+#: The waits frame's mode / lane values and how the hover names them, in display order.
+MODE_LABELS = {"passenger": "Passenger", "pedestrian": "Pedestrian", "commercial": "Commercial"}
+LANE_LABELS = {"standard": "standard", "sentri": "SENTRI", "ready": "Ready", "fast": "FAST"}
+#: Crossing kinds that never appear in the CBP wait-time feed, and how the hover says so.
+KIND_LABELS = {"rail": "Rail bridge", "dam": "Dam crossing", "ferry": "Ferry", "port": "Port of entry"}
+
+#: Fan-out radius as a share of the shown longitude span, and its floor in degrees (~300 m).
+FAN_SHARE = 0.011
+FAN_MIN_DEG = 0.003
+#: Points closer than this (degrees, ~50 m) count as one shared point.
+SAME_POINT_DEG = 0.0005
+#: Width / height the fitted view aims for (a wide page box).
+VIEW_ASPECT = 2.2
+#: Faint place labels (lat, lon); drawn only when inside the view.
+STATE_LABELS = {"CALIFORNIA": (33.45, -116.3), "ARIZONA": (33.2, -111.9), "NEW MEXICO": (33.0, -107.9),
+                "TEXAS": (30.9, -101.0)}
+MEXICO_FILL = "#ebe6dc"
+
+TABLE_COLUMNS = ["crossing_id", "name", "state", "kind", "status", "reason", "updated", "lanes",
+                 "lat", "lon", "map_lat", "map_lon", "shares_point_with"]
+
+
+def _isna(v: object) -> bool:
+    try:
+        return bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False
+
+
+def _name(port_name: object, crossing_name: object) -> str:
+    p = "" if _isna(port_name) else str(port_name)
+    c = "" if _isna(crossing_name) else str(crossing_name)
+    if c and c.lower() != p.lower():
+        return f"{p} – {c}" if p else c
+    return p or c
+
+
+def format_updated(ts: object) -> str:
+    """``"updated Jun 29, 10:00 PDT"`` in the timestamp's own zone, ``"no update time"`` when missing."""
+    if _isna(ts) or ts is None:
+        return "no update time"
+    t = pd.Timestamp(ts)
+    zone = t.strftime("%Z") if t.tzinfo is not None else "local"
+    return f"updated {t.strftime('%b')} {t.day}, {t.strftime('%H:%M')} {zone}"
+
+
+def lane_line(mode: str, lane: str, operational_status: object, delay: object, lanes_open: object,
+              stale: object = False) -> str | None:
+    """One hover line for a lane, e.g. ``"Passenger standard: 25 min, 4 lanes open"``. A missing delay is
+    ``"no reading"`` (with the feed's reason), never 0. Lanes the feed marks ``N/A`` return None."""
+    op = None if _isna(operational_status) else str(operational_status)
+    if op == "N/A":
+        return None
+    label = f"{MODE_LABELS.get(mode, str(mode).capitalize())} {LANE_LABELS.get(lane, str(lane))}"
+    if _isna(delay):
+        text = f"{label}: no reading" + (f" ({op})" if op else "")
+    else:
+        text = f"{label}: {int(delay)} min"
+        if op == "no delay":
+            text += " (no delay)"
+        if not _isna(lanes_open):
+            n = int(lanes_open)
+            text += f", {n} lane{'s' if n != 1 else ''} open"
+    if not _isna(stale) and bool(stale):
+        text += " · stale (port closed)"
+    return text
+
+
+def _lane_lines(waits: pd.DataFrame | None) -> dict[str, list[str]]:
+    """``{port_number: [hover line, ...]}`` in mode/lane display order."""
+    if waits is None or waits.empty:
+        return {}
+    waits = waits[waits["operational_status"].ne("N/A").fillna(True)]  # lanes the crossing does not have
+    mode_rank = {m: i for i, m in enumerate(MODE_LABELS)}
+    lane_rank = {m: i for i, m in enumerate(LANE_LABELS)}
+    w = waits.assign(_m=waits["mode"].map(mode_rank).fillna(9), _l=waits["lane"].map(lane_rank).fillna(9))
+    w = w.sort_values(["port_number", "_m", "_l"], kind="stable")
+    stale = w["stale_reading"] if "stale_reading" in w.columns else pd.Series(False, index=w.index)
+    out: dict[str, list[str]] = {}
+    cols = [w[k].tolist() for k in ("port_number", "mode", "lane", "operational_status", "delay_minutes",
+                                    "lanes_open")]
+    for pn, mode, lane, op, d, lo, st in zip(*cols, stale.tolist()):
+        line = lane_line(mode, lane, op, d, lo, st)
+        if line is not None:
+            out.setdefault(str(pn), []).append(line)
+    return out
+
+
+def _merc_y(lat: float) -> float:
+    return math.degrees(math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)))
+
+
+def _merc_lat(y: float) -> float:
+    return math.degrees(2 * math.atan(math.exp(math.radians(y))) - math.pi / 2)
+
+
+def _view_ranges(lats: Sequence[float], lons: Sequence[float],
+                 aspect: float = VIEW_ASPECT) -> tuple[list[float], list[float]]:
+    """Longitude and latitude ranges that frame the points with room for markers and for the Mexican side,
+    widened to ``aspect`` (width / height on the Mercator map) so the map fills a wide page box."""
+    lo_min, lo_max = min(lons), max(lons)
+    pad_lon = max(0.6, 0.08 * (lo_max - lo_min))
+    x0, x1 = lo_min - pad_lon, lo_max + pad_lon
+    # a little more room to the south: the Mexican side gives context
+    y0, y1 = _merc_y(min(lats)) - 1.0, _merc_y(max(lats)) + 0.7
+    w, h = x1 - x0, y1 - y0
+    if w / h > aspect:  # too wide: grow north/south around the middle
+        grow = (w / aspect - h) / 2
+        y0, y1 = y0 - grow, y1 + grow
+    else:  # too tall: grow east/west
+        grow = (h * aspect - w) / 2
+        x0, x1 = x0 - grow, x1 + grow
+    return [round(x0, 3), round(x1, 3)], [round(_merc_lat(y0), 3), round(_merc_lat(y1), 3)]
+
+
+def _fan_out(df: pd.DataFrame, radius_deg: float) -> tuple[list[float], list[float], list[str]]:
+    """Drawn lat/lon for every row (co-located groups fanned out) and each row's siblings' names."""
+    lat = df["lat"].tolist()
+    lon = df["lon"].tolist()
+    ids = df["crossing_id"].tolist()
+    names = df["name"].tolist()
+    map_lat, map_lon, siblings = list(lat), list(lon), [""] * len(ids)
+    keys: dict[tuple[int, int], list[int]] = {}
+    for i, (a, b) in enumerate(zip(lat, lon)):
+        keys.setdefault((round(a / SAME_POINT_DEG), round(b / SAME_POINT_DEG)), []).append(i)
+    for members in keys.values():
+        if len(members) < 2:
+            continue
+        members = sorted(members, key=lambda i: ids[i])
+        n = len(members)
+        r = radius_deg * (1.0 if n <= 3 else 1.0 + 0.15 * (n - 3))
+        for k, i in enumerate(members):
+            ang = math.pi - 2 * math.pi * k / n  # start due west, go clockwise (north next)
+            coslat = math.cos(math.radians(lat[i]))
+            map_lon[i] = lon[i] + r * math.cos(ang)
+            map_lat[i] = lat[i] + r * math.sin(ang) * coslat  # round on a conformal map
+            siblings[i] = ", ".join(names[j] for j in members if j != i)
+    return map_lat, map_lon, siblings
+
+
+def status_map_table(status: pd.DataFrame, crossings: pd.DataFrame, *, waits: pd.DataFrame | None = None,
+                     states: Iterable[str] | None = ("TX", "AZ", "CA")) -> pd.DataFrame:
+    """Exactly what :func:`make_status_map_figure` draws: one row per located crossing of ``states``
+    (status rows join the crossings table on ``crossing_id``, falling back to ``port_number``; rows that
+    match no crossing cannot be placed and are left out), with the hover's lane lines (``;``-joined),
+    the true ``lat``/``lon`` and the drawn ``map_lat``/``map_lon``. Columns: ``TABLE_COLUMNS``."""
+    if status.empty:
+        return pd.DataFrame({c: pd.Series([], dtype="object") for c in TABLE_COLUMNS})
+    cx = crossings.set_index("crossing_id", drop=False)
+    by_port = {str(p): c for p, c in zip(crossings["port_number"], crossings["crossing_id"]) if not _isna(p)}
+    cid = [c if not _isna(c) else by_port.get(str(p)) if not _isna(p) else None
+           for c, p in zip(status["crossing_id"], status["port_number"])]
+    s = status.assign(_cid=cid)
+    s = s[s["_cid"].isin(cx.index)]
+    if states is not None:
+        states = [str(x) for x in states]
+        s = s[s["_cid"].map(cx["state"]).isin(states)]
+    s = s.drop_duplicates("_cid", keep="last")
+    c = cx.loc[s["_cid"].tolist()]
+    lanes = _lane_lines(waits)
+    rows = pd.DataFrame({
+        "crossing_id": c["crossing_id"].astype(str).tolist(),
+        "name": [_name(p, n) for p, n in zip(c["port_name"], c["crossing_name"])],
+        "state": c["state"].astype(str).tolist(),
+        "kind": c["kind"].astype(str).tolist(),
+        "status": [str(x) if str(x) in STATUS_STYLE else "unknown" for x in s["status"]],
+        "reason": ["" if _isna(r) else str(r) for r in s["reason"]],
+        "updated": [format_updated(t) for t in s["updated_at"]],
+        "lanes": ["; ".join(lanes.get(str(p), [])) if not _isna(p) else ""
+                  for p in c["port_number"]],
+        "lat": c["lat"].astype(float).tolist(),
+        "lon": c["lon"].astype(float).tolist(),
+    })
+    if rows.empty:
+        return rows.assign(map_lat=[], map_lon=[], shares_point_with=[])[TABLE_COLUMNS]
+    lon_range, _ = _view_ranges(rows["lat"].tolist(), rows["lon"].tolist())
+    radius = max(FAN_MIN_DEG, FAN_SHARE * (lon_range[1] - lon_range[0]))
+    rows = rows.sort_values(["state", "crossing_id"], kind="stable").reset_index(drop=True)
+    map_lat, map_lon, sib = _fan_out(rows, radius)
+    rows["map_lat"], rows["map_lon"], rows["shares_point_with"] = map_lat, map_lon, sib
+    return rows[TABLE_COLUMNS]
+
+
+def _hover(r: dict) -> str:
+    style = STATUS_STYLE[r["status"]]
+    parts = [f"<b>{r['name']}</b> ({r['state']})"]
+    head = f"Status: <b>{style['label']}</b>"
+    if r["reason"]:
+        head += f" — {r['reason']}"
+    parts.append(head)
+    if r["kind"] != "port":
+        parts.append(f"{KIND_LABELS.get(r['kind'], r['kind'])}: not in the CBP wait-time feed")
+    if r["lanes"]:
+        parts.extend(r["lanes"].split("; "))
+    elif r["kind"] == "port":
+        parts.append("no lane readings")
+    parts.append(r["updated"])
+    if r["shares_point_with"]:
+        parts.append(f"<i>shares its map point with {r['shares_point_with']}; marker offset for clarity</i>")
+    return "<br>".join(parts)
+
+
+def make_status_map_figure(status: pd.DataFrame, crossings: pd.DataFrame, *,
+                           waits: pd.DataFrame | None = None,
+                           states: Iterable[str] | None = ("TX", "AZ", "CA"),
+                           title: str | None = None, caption: str | None = None,
+                           height: int = 560) -> go.Figure:
+    """Map of crossing status (STATUS_COLUMNS frame) placed via the crossings table (CROSSINGS_COLUMNS),
+    optionally with lane waits (WAITS_COLUMNS) in the hover. One trace per status present, named
+    ``"Open (12)"``; rail/dam/ferry crossings get a dark ring. ``customdata[:, 0]`` is the crossing_id (the
+    page's click selection). The view is fitted to the shown crossings. Returns a ``go.Figure``."""
+    table = status_map_table(status, crossings, waits=waits, states=states)
+    traces: list[dict] = []
+    for st in STATUS_ORDER:
+        part = table[table["status"] == st]
+        if part.empty:
+            continue
+        style = STATUS_STYLE[st]
+        recs = part.to_dict("records")
+        other = [r["kind"] != "port" for r in recs]
+        n_other = sum(other)
+        open_symbol = str(style["symbol"]).endswith("-open")
+        name = f"{style['label']} ({len(part)}" + (f", {n_other} rail/dam/ferry)" if n_other else ")")
+        traces.append(dict(
+            type="scattergeo", lat=part["map_lat"].tolist(), lon=part["map_lon"].tolist(),
+            mode="markers", name=name, legendgroup=st, meta=st,
+            marker=dict(
+                symbol=style["symbol"], size=style["size"], color=style["color"], opacity=1,
+                line=dict(
+                    color=[style["color"] if open_symbol else (INK if o else "white") for o in other],
+                    width=[3.5 if open_symbol and o else 2 if open_symbol else (2.2 if o else 1) for o in other],
+                ),
+            ),
+            customdata=[[r["crossing_id"], r["lat"], r["lon"], r["status"]] for r in recs],
+            hovertext=[_hover(r) for r in recs],
+            hovertemplate="%{hovertext}<extra></extra>",
+        ))
+    if not table.empty:
+        lon_range, lat_range = _view_ranges(table["lat"].tolist(), table["lon"].tolist())
+    else:
+        lon_range, lat_range = [-121.0, -95.0], [24.0, 35.5]
+    # Mexico shaded (a choropleth of the basemap's own MEX outline) and faint place labels for orientation;
+    # both carry meta "basemap", are hidden from the legend and skip hover.
+    top = lat_range[1] - 0.1 * (lat_range[1] - lat_range[0])
+    labels = {k: (min(v[0], top), v[1]) for k, v in STATE_LABELS.items()
+              if lon_range[0] + 1.0 < v[1] < lon_range[1] - 1.0}
+    labels["MEXICO"] = (lat_range[0] + 0.22 * (lat_range[1] - lat_range[0]), sum(lon_range) / 2)
+    base = [
+        dict(type="choropleth", locations=["MEX"], locationmode="ISO-3", z=[1],
+             colorscale=[[0, MEXICO_FILL], [1, MEXICO_FILL]], showscale=False, marker=dict(line=dict(width=0)),
+             hoverinfo="skip", showlegend=False, meta="basemap", name="Mexico"),
+        dict(type="scattergeo", lat=[v[0] for v in labels.values()], lon=[v[1] for v in labels.values()],
+             text=list(labels), mode="text", textfont=dict(size=12, color="#8c959f"), hoverinfo="skip",
+             showlegend=False, meta="basemap", name="labels"),
+    ]
+    annotations = []
+    if table.empty:
+        annotations.append(dict(text="No crossings to show for this selection", x=0.5, y=0.5, xref="paper",
+                                yref="paper", showarrow=False, font=dict(size=15, color=MUTED)))
+    cap, margin_b = caption_annotation(caption, 10)
+    if cap:
+        annotations.append(cap)
+    layout = dict(
+        template=TEMPLATE, height=height,
+        geo=dict(scope="north america", resolution=50, projection=dict(type="mercator"),
+                 showland=True, landcolor="#fcfcfb", showcountries=True, showsubunits=True,
+                 showcoastlines=True, showframe=True, framecolor="#d0d7de", framewidth=1,
+                 countrywidth=1.4, subunitwidth=0.8,
+                 lonaxis=dict(range=lon_range), lataxis=dict(range=lat_range),
+                 domain=dict(x=[0, 1], y=[0, 1])),
+        margin=dict(l=10, r=10, t=80 if title else 40, b=margin_b),
+        legend=dict(title=dict(text="Status"), orientation="h", x=0, xanchor="left", y=1.0, yanchor="bottom",
+                    itemsizing="constant", borderwidth=0, bgcolor="rgba(0,0,0,0)"),
+        annotations=annotations,
+        uirevision="status-map",
+        clickmode="event+select",
+    )
+    if title:
+        layout["title"] = dict(text=title)
+    return go.Figure(data=base + traces, layout=layout)

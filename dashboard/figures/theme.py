@@ -1,0 +1,154 @@
+"""The one look every Borderwatch chart shares: the ``"borderwatch"`` plotly template, the status and
+measure palettes, event-kind styles and :func:`add_caption`.
+
+Every builder sets ``template="borderwatch"`` explicitly: importing Streamlit switches plotly's default
+template to ``"streamlit"``, so relying on ``pio.templates.default`` would make the page and exported
+images differ.
+
+Colours are Okabe-Ito (colour-blind safe) and every status also has its own marker symbol and a text label,
+so nothing is told by colour alone.
+"""
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import plotly.io as pio
+
+TEMPLATE = "borderwatch"
+FONT_FAMILY = "Inter, 'Helvetica Neue', Arial, 'Liberation Sans', 'DejaVu Sans', sans-serif"
+INK = "#1f2328"
+MUTED = "#57606a"
+GRID = "#e6e8eb"
+
+#: Okabe-Ito, in the order used for generic series.
+OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+
+#: Status -> colour, marker symbol, label. ``"x"`` for closed is a filled cross: it stays legible at
+#: 8 px where ``"square-x"`` turns into a blob. ``"circle-open"`` for unknown reads as "no data".
+STATUS_STYLE: dict[str, dict[str, object]] = {
+    "open": {"color": "#009E73", "symbol": "circle", "label": "Open", "size": 12},
+    "partial": {"color": "#E69F00", "symbol": "diamond", "label": "Partial", "size": 13},
+    "closed": {"color": "#D55E00", "symbol": "x", "label": "Closed", "size": 14},
+    "unknown": {"color": "#999999", "symbol": "circle-open", "label": "Unknown", "size": 11},
+}
+STATUS_ORDER = ("open", "partial", "closed", "unknown")
+
+#: BTS measures -> colour (Okabe-Ito), one per measure inside each family so a family's lines never repeat.
+MEASURE_COLORS: dict[str, str] = {
+    # vehicles
+    "Personal Vehicles": "#0072B2",
+    "Trucks": "#E69F00",
+    "Buses": "#009E73",
+    "Trains": "#CC79A7",
+    # people
+    "Personal Vehicle Passengers": "#0072B2",
+    "Pedestrians": "#D55E00",
+    "Bus Passengers": "#009E73",
+    "Train Passengers": "#CC79A7",
+    # freight
+    "Truck Containers Loaded": "#E69F00",
+    "Truck Containers Empty": "#56B4E9",
+    "Rail Containers Loaded": "#CC79A7",
+    "Rail Containers Empty": "#000000",
+}
+#: Dash per measure, a second cue next to colour.
+MEASURE_DASH: dict[str, str] = {
+    "Personal Vehicles": "solid", "Trucks": "dash", "Buses": "dot", "Trains": "dashdot",
+    "Personal Vehicle Passengers": "solid", "Pedestrians": "dash", "Bus Passengers": "dot",
+    "Train Passengers": "dashdot",
+    "Truck Containers Loaded": "solid", "Truck Containers Empty": "dash",
+    "Rail Containers Loaded": "dot", "Rail Containers Empty": "dashdot",
+}
+
+#: Event kind -> colour, bar pattern and label. Closing kinds are warm, partial/other cool.
+EVENT_STYLE: dict[str, dict[str, str]] = {
+    "closure": {"color": "#D55E00", "pattern": "", "label": "Closure"},
+    "suspension": {"color": "#CC79A7", "pattern": "/", "label": "Suspension"},
+    "rail_suspension": {"color": "#0072B2", "pattern": "x", "label": "Rail suspension"},
+    "partial_closure": {"color": "#E69F00", "pattern": ".", "label": "Partial closure"},
+    "other": {"color": "#999999", "pattern": "-", "label": "Other"},
+}
+
+
+def event_style(kind: object) -> dict[str, str]:
+    """Style for an event kind; unknown kinds get the grey ``other`` style with their own label."""
+    k = str(kind) if kind is not None else "other"
+    if k in EVENT_STYLE:
+        return EVENT_STYLE[k]
+    return {**EVENT_STYLE["other"], "label": k.replace("_", " ").capitalize()}
+
+
+def _build_template() -> go.layout.Template:
+    # Layout only (from plotly_white), no per-trace-type data defaults: the template is deep-copied into
+    # every figure, and plotly_white's ~50 trace-type entries made that the slowest step of a map build.
+    t = go.layout.Template(layout=pio.templates["plotly_white"].layout)
+    t.layout.update(
+        font=dict(family=FONT_FAMILY, size=13, color=INK),
+        title=dict(font=dict(size=18, color=INK), x=0.01, xanchor="left", y=0.97, yanchor="top"),
+        colorway=list(OKABE_ITO),
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+        hoverlabel=dict(font=dict(family=FONT_FAMILY, size=12), bgcolor="white", bordercolor="#8c959f",
+                        align="left"),
+        legend=dict(bgcolor="rgba(255,255,255,0.85)", bordercolor=GRID, borderwidth=1,
+                    font=dict(size=12), title=dict(font=dict(size=12, color=MUTED))),
+        margin=dict(l=70, r=30, t=70, b=60),
+        xaxis=dict(gridcolor=GRID, linecolor="#8c959f", ticks="outside", tickcolor="#8c959f",
+                   zeroline=False, title=dict(font=dict(size=13, color=MUTED))),
+        yaxis=dict(gridcolor=GRID, linecolor="#8c959f", zeroline=False,
+                   title=dict(font=dict(size=13, color=MUTED))),
+        geo=dict(bgcolor="white", landcolor="#f6f6f4", subunitcolor="#9aa0a6", countrycolor="#6e7781",
+                 coastlinecolor="#9aa0a6", lakecolor="#dcecf7", oceancolor="#eef5fb", showocean=True,
+                 showlakes=True),
+    )
+    return t
+
+
+pio.templates[TEMPLATE] = _build_template()
+
+
+def apply_template(fig: go.Figure) -> go.Figure:
+    """Set the Borderwatch template explicitly (never rely on plotly's default)."""
+    fig.update_layout(template=TEMPLATE)
+    return fig
+
+
+_CAPTION_LINE_PX = 17
+_CAPTION_GAP_PX = 14
+
+
+def caption_annotation(caption: str | None, margin_b: int) -> tuple[dict | None, int]:
+    """The caption as a layout annotation dict and the bottom margin it needs, for builders that assemble
+    their layout as one dict (faster than :func:`add_caption` on a finished figure)."""
+    if not caption:
+        return None, margin_b
+    lines = [ln for ln in str(caption).splitlines() if ln.strip()] or [str(caption)]
+    need = _CAPTION_GAP_PX + len(lines) * _CAPTION_LINE_PX + 8
+    ann = dict(
+        name="caption", text="<br>".join(lines),
+        xref="paper", yref="paper", x=0, y=0, xanchor="left", yanchor="top",
+        # shift in pixels: from the plot area's bottom edge down past the axis ticks and title
+        yshift=-int(margin_b) + 4,
+        showarrow=False, align="left", font=dict(size=11, color=MUTED),
+    )
+    return ann, int(margin_b + need)
+
+
+def add_caption(fig: go.Figure, caption: str | None) -> go.Figure:
+    """Put ``caption`` (one or more ``\\n``-separated lines, e.g. the filters and a ``Source: ...`` line)
+    inside the figure below the plot area, growing the bottom margin so nothing is clipped in exported
+    images. Returns ``fig``; ``None`` or ``""`` leaves it unchanged."""
+    margin_b = fig.layout.margin.b if fig.layout.margin and fig.layout.margin.b is not None else 60
+    ann, new_b = caption_annotation(caption, int(margin_b))
+    if ann is None:
+        return fig
+    fig.update_layout(margin=dict(b=new_b))
+    fig.add_annotation(ann)
+    return fig
+
+
+def caption_text(fig: go.Figure) -> str | None:
+    """The caption annotation's text (``<br>`` back to newlines), or None."""
+    for a in fig.layout.annotations or ():
+        if a.name == "caption":
+            return a.text.replace("<br>", "\n")
+    return None

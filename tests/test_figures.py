@@ -1,0 +1,448 @@
+"""Chart builders (dashboard/figures) on frames built from real captures.
+
+The frames here are test frames shaped to the schema contracts in loaders/schema.py, built from
+../shared/data (CBP feed 2022-06-29, BTS monthly counts) and the real events of Dec 2023 (Lukeville port
+closure, San Ysidro PedWest suspension, Eagle Pass rail suspension). They are not the loaders' output.
+"""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from loaders.schema import (EVENTS_COLUMNS, STATUS_COLUMNS, VOLUMES_COLUMNS, WAITS_COLUMNS, column_names,
+                            conform)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# ----------------------------------------------------------------------------------------------------------
+# Test frames from real data
+# ----------------------------------------------------------------------------------------------------------
+_GROUPS = {"passenger_vehicle_lanes": "passenger", "pedestrian_lanes": "pedestrian",
+           "commercial_vehicle_lanes": "commercial"}
+_LANES = {"standard_lanes": "standard", "NEXUS_SENTRI_lanes": "sentri", "ready_lanes": "ready",
+          "FAST_lanes": "fast"}
+_UPDATE = re.compile(r"At (Noon|Midnight|(\d{1,2}):(\d{2}) (am|pm))", re.I)
+
+
+def _int(v: str):
+    return int(v) if v not in ("", "N/A") else pd.NA
+
+
+def _local_update(text: str, day: pd.Timestamp, tz: str):
+    m = _UPDATE.match(text or "")
+    if not m:
+        return pd.NA
+    if m.group(1).lower() == "noon":
+        h, mi = 12, 0
+    elif m.group(1).lower() == "midnight":
+        h, mi = 0, 0
+    else:
+        h, mi = int(m.group(2)) % 12 + (12 if m.group(4).lower() == "pm" else 0), int(m.group(3))
+    return pd.Timestamp(day.year, day.month, day.day, h, mi).tz_localize(tz)
+
+
+def waits_2022(shared_data: Path, crossings: pd.DataFrame) -> pd.DataFrame:
+    """WAITS_COLUMNS frame from the real 2022-06-29 feed (Mexican border, crossings in our table)."""
+    feed = json.loads((shared_data / "cbp" / "bwtnew_2022-06-29.json").read_text())
+    zones = {str(p): (s, t) for p, s, t in zip(crossings["port_number"], crossings["state"], crossings["tz"])
+             if not pd.isna(p)}
+    retrieved = pd.Timestamp("2022-06-29 17:25:15", tz="UTC")
+    rows = []
+    for port in feed:
+        pn = port["port_number"]
+        if port["border"] != "Mexican Border" or pn not in zones:
+            continue
+        state, tz = zones[pn]
+        day = pd.Timestamp(port["date"])
+        for gkey, mode in _GROUPS.items():
+            g = port[gkey]
+            for lkey, lane in _LANES.items():
+                if lkey not in g:
+                    continue
+                r = g[lkey]
+                op = r["operational_status"]
+                upd = _local_update(r["update_time"], day, tz)
+                rows.append({
+                    "port_number": pn, "border": port["border"], "port_name": port["port_name"],
+                    "crossing_name": port["crossing_name"] or pd.NA, "state": state, "tz": tz,
+                    "hours": port["hours"] or pd.NA, "port_status": port["port_status"],
+                    "mode": mode, "lane": lane, "operational_status": op or pd.NA,
+                    "delay_minutes": _int(r["delay_minutes"]) if op in ("no delay", "delay") else pd.NA,
+                    "lanes_open": _int(r["lanes_open"]), "max_lanes": _int(g["maximum_lanes"]),
+                    "updated_at": upd,
+                    "updated_at_utc": upd.tz_convert("UTC") if not pd.isna(upd) else pd.NaT,
+                    "feed_time": pd.Timestamp(f"{port['date']} {port['time']}").tz_localize(tz),
+                    "retrieved_at": retrieved,
+                    "stale_reading": port["port_status"] == "Closed",
+                })
+    df = pd.DataFrame(rows)
+    df["updated_at_utc"] = pd.to_datetime(df["updated_at_utc"], utc=True)
+    return conform(df, WAITS_COLUMNS, "test waits 2022-06-29")
+
+
+#: Real events of Dec 2023 as test statuses (crossing_id -> status, reason, event id).
+EVENT_STATUS = {
+    "az-lukeville": ("closed", "lukeville-2023-12-closure", ("lukeville-2023-12-closure",)),
+    "ca-san-ysidro-pedwest": ("closed", "san-ysidro-pedwest-2023-suspension", ("san-ysidro-pedwest-2023-suspension",)),
+    "tx-eagle-pass-rail": ("closed", "eagle-pass-rail-2023-12-suspension", ("eagle-pass-rail-2023-12-suspension",)),
+}
+
+
+def status_frame(waits: pd.DataFrame, crossings: pd.DataFrame) -> pd.DataFrame:
+    """STATUS_COLUMNS frame: feed-derived status (open / partial when some lanes are closed / unknown when
+    every lane is pending), rail bridges and others absent from the feed unknown, plus the three events."""
+    rows = []
+    for c in crossings.to_dict("records"):
+        cid, pn = c["crossing_id"], c["port_number"]
+        w = waits[waits["port_number"] == pn] if not pd.isna(pn) else waits.iloc[0:0]
+        if w.empty:
+            status, reason, upd = "unknown", "not in the CBP wait-time feed", pd.NA
+        else:
+            ops = w["operational_status"].dropna()
+            ops = ops[ops != "N/A"]
+            upd = w["updated_at"].dropna().max() if w["updated_at"].notna().any() else pd.NA
+            if (ops == "Update Pending").all():
+                status, reason = "unknown", "feed: every lane Update Pending"
+            elif (ops == "Lanes Closed").any():
+                n = int((ops == "Lanes Closed").sum())
+                status, reason = "partial", f"feed: {n} lane group(s) Lanes Closed"
+            else:
+                status, reason = "open", "feed: port_status Open"
+        events: tuple = ()
+        if cid in EVENT_STATUS:
+            status, reason, events = EVENT_STATUS[cid]
+        rows.append({"crossing_id": cid, "port_number": pn, "port_name": c["port_name"],
+                     "crossing_name": c["crossing_name"], "state": c["state"], "status": status,
+                     "reason": reason, "port_status": "Open" if not w.empty else pd.NA, "updated_at": upd,
+                     "tz": c["tz"], "event_ids": events})
+    return conform(pd.DataFrame(rows), STATUS_COLUMNS, "test status")
+
+
+_FAMILY = {"Personal Vehicles": ("vehicles", "vehicles"), "Trucks": ("vehicles", "vehicles"),
+           "Buses": ("vehicles", "vehicles"), "Trains": ("vehicles", "vehicles"),
+           "Personal Vehicle Passengers": ("people", "people"), "Pedestrians": ("people", "people"),
+           "Bus Passengers": ("people", "people"), "Train Passengers": ("people", "people"),
+           "Truck Containers Loaded": ("freight", "containers"), "Truck Containers Empty": ("freight", "containers"),
+           "Rail Containers Loaded": ("freight", "containers"), "Rail Containers Empty": ("freight", "containers")}
+_STATES = {"Texas": "TX", "Arizona": "AZ", "California": "CA"}
+
+
+def volumes_frame(shared_data: Path) -> pd.DataFrame:
+    """VOLUMES_COLUMNS frame from the real BTS TX/AZ/CA file (duplicates dropped, last kept)."""
+    raw = pd.read_csv(shared_data / "bts" / "bts_us_mexico_tx_az_ca_2018-01_to_2025-02.csv",
+                      dtype={"Port Code": str})
+    raw = raw.drop_duplicates(["Port Code", "Date", "Measure"], keep="last")
+    fam = raw["Measure"].map(lambda m: _FAMILY[m][0])
+    unit = raw["Measure"].map(lambda m: _FAMILY[m][1])
+    df = pd.DataFrame({
+        "port_code": raw["Port Code"], "port_name": raw["Port Name"], "state": raw["State"].map(_STATES),
+        "border": raw["Border"], "month": pd.to_datetime(raw["Date"], format="%b %Y"),
+        "measure": raw["Measure"], "value": raw["Value"], "unit": unit, "family": fam,
+    })
+    return conform(df, VOLUMES_COLUMNS, "test volumes")
+
+
+def events_frame() -> pd.DataFrame:
+    """EVENTS_COLUMNS frame: three real events of Dec 2023 (ends exclusive)."""
+    az, ca, tx = "America/Phoenix", "America/Los_Angeles", "America/Chicago"
+    rows = [
+        {"id": "lukeville-2023-12-closure", "title": "Lukeville port closed", "kind": "closure",
+         "crossings": ("260201",), "state": "AZ", "modes": ("all",), "direction": "both",
+         "start": pd.Timestamp("2023-12-04", tz=az), "end": pd.Timestamp("2024-01-04", tz=az),
+         "summary": "CBP suspended all operations at Lukeville to redirect staff to migrant processing.",
+         "source_urls": ("https://www.cbp.gov/newsroom/national-media-release/a",
+                         "https://www.azcentral.com/story/b"), "confidence": "high", "line": 2},
+        {"id": "san-ysidro-pedwest-2023-suspension", "title": "San Ysidro PedWest suspended",
+         "kind": "suspension", "crossings": ("250407",), "state": "CA", "modes": ("pedestrian",),
+         "direction": "northbound", "start": pd.Timestamp("2023-12-09", tz=ca), "end": pd.NaT,
+         "summary": "Pedestrian processing at PedWest suspended; travelers redirected to PedEast.",
+         "source_urls": ("https://www.cbp.gov/newsroom/c",), "confidence": "high", "line": 3},
+        {"id": "eagle-pass-rail-2023-12-suspension", "title": "Eagle Pass rail suspended",
+         "kind": "rail_suspension", "crossings": ("tx-eagle-pass-rail",), "state": "TX", "modes": ("rail",),
+         "direction": "both", "start": pd.Timestamp("2023-12-18", tz=tx), "end": pd.Timestamp("2023-12-23", tz=tx),
+         "summary": "CBP suspended freight rail crossings at Eagle Pass.",
+         "source_urls": ("https://www.reuters.com/d",), "confidence": "high", "line": 4},
+    ]
+    df = pd.DataFrame(rows)
+    df["end"] = df["end"].astype(object).where(df["end"].notna(), pd.NA)
+    return conform(df, EVENTS_COLUMNS, "test events")
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Fixtures
+# ----------------------------------------------------------------------------------------------------------
+import plotly.io as pio  # noqa: E402
+
+from dashboard.figures import (compare_table, events_timeline_table, make_compare_figure,  # noqa: E402
+                               make_events_timeline_figure, make_status_map_figure, make_volumes_figure,
+                               make_waits_figure, status_map_table, volumes_table, waits_table)
+from dashboard.figures.theme import STATUS_STYLE, caption_text  # noqa: E402
+
+CAPTION = "Filters: TX, AZ, CA\nSource: CBP Border Wait Times (bwt.cbp.gov)"
+
+
+@pytest.fixture(scope="module")
+def waits(shared_data, crossings):
+    return waits_2022(shared_data, crossings)
+
+
+@pytest.fixture(scope="module")
+def status(waits, crossings):
+    return status_frame(waits, crossings)
+
+
+@pytest.fixture(scope="module")
+def volumes(shared_data):
+    return volumes_frame(shared_data)
+
+
+@pytest.fixture(scope="module")
+def events():
+    return events_frame()
+
+
+def _status_traces(fig):
+    return [t for t in fig.data if t.type == "scattergeo" and t.meta in STATUS_STYLE]
+
+
+def _is_borderwatch(fig) -> bool:
+    return fig.layout.template == pio.templates["borderwatch"]
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Status map
+# ----------------------------------------------------------------------------------------------------------
+def test_map_one_trace_per_present_status_with_counts(status, waits, crossings):
+    fig = make_status_map_figure(status, crossings, waits=waits, title="Status", caption=CAPTION)
+    traces = _status_traces(fig)
+    present = [s for s in ("open", "partial", "closed", "unknown") if s in set(status["status"])]
+    assert [t.meta for t in traces] == present
+    counts = status["status"].value_counts()
+    for t in traces:
+        assert len(t.lat) == counts[t.meta]
+        assert t.name.startswith(f"{STATUS_STYLE[t.meta]['label']} ({counts[t.meta]}")
+    # closed: Lukeville, PedWest and the Eagle Pass rail bridge (rail counted in the legend label)
+    closed = next(t for t in traces if t.meta == "closed")
+    assert sorted(c[0] for c in closed.customdata) == ["az-lukeville", "ca-san-ysidro-pedwest",
+                                                         "tx-eagle-pass-rail"]
+    assert "1 rail/dam/ferry" in closed.name
+    assert len({t.marker.symbol for t in traces}) == len(traces)
+    assert len({t.marker.color for t in traces}) == len(traces)
+    assert fig.layout.geo.resolution == 50 and fig.layout.geo.showsubunits
+
+
+def test_map_customdata_carries_crossing_id_for_every_point(status, crossings):
+    fig = make_status_map_figure(status, crossings)
+    ids = [c[0] for t in _status_traces(fig) for c in t.customdata]
+    assert sorted(ids) == sorted(crossings["crossing_id"].tolist())
+    assert len(ids) == 54
+
+
+def test_map_az_only_zooms_to_arizona(status, crossings):
+    fig = make_status_map_figure(status, crossings, states=("AZ",))
+    ids = [c[0] for t in _status_traces(fig) for c in t.customdata]
+    assert ids and all(i.startswith("az-") for i in ids) and len(ids) == 9
+    lon0, lon1 = fig.layout.geo.lonaxis.range
+    lat0, lat1 = fig.layout.geo.lataxis.range
+    assert -117.5 < lon0 < -114.8 and -109.5 < lon1 < -106.5   # Arizona is ~-114.8 .. -109.0
+    assert 29 < lat0 < 31.3 and 32.5 < lat1 < 35
+    lons = [x for t in _status_traces(fig) for x in t.lon]
+    assert all(lon0 < x < lon1 for x in lons)
+
+
+def test_map_hover_lane_waits_and_no_reading(status, waits, crossings):
+    table = status_map_table(status, crossings, waits=waits)
+    sy = table.set_index("crossing_id").loc["ca-san-ysidro"]
+    assert "Passenger standard: 140 min, 5 lanes open" in sy["lanes"]
+    assert sy["updated"] == "updated Jun 29, 10:00 PDT"
+    fig = make_status_map_figure(status, crossings, waits=waits)
+    hover = {c[0]: h for t in _status_traces(fig) for c, h in zip(t.customdata, t.hovertext)}
+    # Calexico West passenger Ready lanes are 'Lanes Closed' in the 2022 feed: no number, never 0
+    assert "Passenger Ready: no reading (Lanes Closed)" in hover["ca-calexico-west"]
+    assert "Passenger Ready: 0 min" not in hover["ca-calexico-west"]
+    assert "updated Jun 29" in hover["az-nogales-mariposa"] and "MST" in hover["az-nogales-mariposa"]
+    assert "Rail bridge" in hover["tx-eagle-pass-rail"]
+
+
+def test_map_colocated_crossings_are_fanned_out(status, crossings):
+    table = status_map_table(status, crossings, states=("AZ",)).set_index("crossing_id")
+    nog = table.loc[["az-nogales-deconcini", "az-nogales-mariposa", "az-nogales-morley-gate"]]
+    assert nog["lat"].nunique() == 1 and nog["lon"].nunique() == 1          # one true point
+    pts = set(zip(nog["map_lat"].round(5), nog["map_lon"].round(5)))
+    assert len(pts) == 3                                                     # three drawn points
+    d = ((nog["map_lat"] - nog["lat"]) ** 2 + (nog["map_lon"] - nog["lon"]) ** 2) ** 0.5
+    assert (d > 0.003).all() and (d < 0.2).all()                             # > 300 m, < ~20 km
+    assert "Mariposa" in nog.loc["az-nogales-deconcini", "shares_point_with"]
+    # deterministic
+    again = status_map_table(status, crossings, states=("AZ",)).set_index("crossing_id")
+    assert again.loc[nog.index, "map_lon"].tolist() == nog["map_lon"].tolist()
+    # a crossing with its own point is not moved
+    assert table.loc["az-lukeville", "map_lon"] == table.loc["az-lukeville", "lon"]
+
+
+def test_volumes_two_measures_two_traces_never_summed(volumes):
+    az = volumes[volumes["state"] == "AZ"]
+    fig = make_volumes_figure(az, family="vehicles", measures=["Personal Vehicles", "Trucks"])
+    assert [t.name for t in fig.data] == ["Personal Vehicles", "Trucks"]
+    assert all(t.connectgaps is False for t in fig.data)
+    assert fig.layout.yaxis.title.text == "Vehicles per month"
+    pv = az[(az["measure"] == "Personal Vehicles") & (az["month"] == "2023-12-01")]["value"].sum()
+    tr = az[(az["measure"] == "Trucks") & (az["month"] == "2023-12-01")]["value"].sum()
+    i = list(fig.data[0].x).index(pd.Timestamp("2023-12-01"))
+    assert fig.data[0].y[i] == pv and fig.data[1].y[i] == tr
+    assert all(y != pv + tr for t in fig.data for y in t.y if y is not None)
+
+
+def test_volumes_group_by_state_needs_one_measure(volumes):
+    with pytest.raises(ValueError, match="ONE measure"):
+        make_volumes_figure(volumes, family="vehicles", measures=["Personal Vehicles", "Trucks"],
+                            group_by="state")
+    with pytest.raises(ValueError, match="ONE measure"):
+        volumes_table(volumes, family="people", group_by="port")
+    fig = make_volumes_figure(volumes, family="people", measures=["Pedestrians"], group_by="state")
+    assert sorted(t.name for t in fig.data) == ["AZ", "CA", "TX"]
+    assert fig.layout.yaxis.title.text == "People per month"
+
+
+def test_volumes_gaps_are_none_not_zero(volumes):
+    # Otay Mesa (2506) has 85 of 86 months of Personal Vehicles: the missing month stays <NA> (a gap)
+    sas = volumes[volumes["port_code"] == "2506"]
+    table = volumes_table(sas, family="vehicles", measures=["Personal Vehicles"], group_by="port")
+    n_months = len(pd.date_range("2018-01-01", "2025-02-01", freq="MS"))
+    assert len(table) == n_months
+    have = set(sas[sas["measure"] == "Personal Vehicles"]["month"])
+    missing = table[~table["month"].isin(have)]
+    assert len(missing) == 1 and missing["value"].isna().all()
+    fig = make_volumes_figure(sas, family="vehicles", measures=["Personal Vehicles"], group_by="port")
+    assert sum(y is None for y in fig.data[0].y) == len(missing)
+    assert fig.data[0].connectgaps is False
+
+
+def test_volumes_event_spans_named_in_legend(volumes, events):
+    luk = volumes[volumes["port_code"] == "2602"]
+    fig = make_volumes_figure(luk, events=events[events["state"] == "AZ"], family="vehicles",
+                              measures=["Personal Vehicles"], caption=CAPTION)
+    spans = [s for s in fig.layout.shapes if s.type == "rect"]
+    assert len(spans) == 1
+    s = spans[0]
+    assert s.showlegend and s.name == "Lukeville port closed (Dec 4, 2023 – Jan 3, 2024)"
+    assert pd.Timestamp(s.x0) == pd.Timestamp("2023-12-04") and pd.Timestamp(s.x1) == pd.Timestamp("2024-01-04")
+    assert caption_text(fig) == CAPTION
+    # an ongoing event is clipped to the end of the axis and says so
+    fig = make_volumes_figure(volumes, events=events, family="people", measures=["Pedestrians"],
+                              group_by="state")
+    names = [s.name for s in fig.layout.shapes]
+    assert any("ongoing" in n for n in names) and len(names) == 3
+    ped = next(s for s in fig.layout.shapes if "PedWest" in s.name)
+    assert pd.Timestamp(ped.x1) == pd.Timestamp("2025-03-01")
+    # events outside the x-range are not drawn
+    early = volumes[volumes["month"] < "2023-01-01"]
+    fig = make_volumes_figure(early, events=events, family="people", measures=["Pedestrians"])
+    assert len(fig.layout.shapes) == 0
+
+
+def test_volumes_table_is_what_is_plotted(volumes):
+    az = volumes[volumes["state"] == "AZ"]
+    table = volumes_table(az, family="vehicles", measures=["Trucks"])
+    fig = make_volumes_figure(az, family="vehicles", measures=["Trucks"])
+    assert list(table.columns) == ["month", "series", "measure", "unit", "value"]
+    assert [None if pd.isna(v) else int(v) for v in table["value"]] == list(fig.data[0].y)
+    assert list(table["month"]) == list(fig.data[0].x)
+
+
+def test_compare_small_multiples_and_index(volumes):
+    az = volumes[volumes["state"] == "AZ"]
+    fig = make_compare_figure(az, measure="Trucks", group_by="port")
+    table = compare_table(az, measure="Trucks", group_by="port")
+    assert len(fig.data) == table["series"].nunique() >= 4
+    assert "Nogales (2604)" in [t.name for t in fig.data]
+    fig = make_compare_figure(volumes, measure="Personal Vehicles", group_by="state", index_to="2019")
+    t = compare_table(volumes, measure="Personal Vehicles", group_by="state", index_to="2019")
+    assert sorted(tr.name for tr in fig.data) == ["AZ", "CA", "TX"]
+    base = t[t["month"].dt.year == 2019].groupby("series")["index"].mean()
+    assert ((base - 100).abs() < 0.1).all()
+    assert "2019 = 100" in fig.layout.yaxis.title.text
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Events timeline, waits
+# ----------------------------------------------------------------------------------------------------------
+def test_timeline_one_bar_per_event_and_ongoing(events):
+    at = pd.Timestamp("2024-01-15")
+    fig = make_events_timeline_figure(events, at=at, caption=CAPTION)
+    assert sum(len(t.y) for t in fig.data) == len(events) == 3
+    assert {t.meta for t in fig.data} == {"closure", "suspension", "rail_suspension"}
+    assert len({t.marker.pattern.shape for t in fig.data}) == 3
+    table = events_timeline_table(events, at=at)
+    ped = table.set_index("id").loc["san-ysidro-pedwest-2023-suspension"]
+    assert ped["ongoing"] and ped["drawn_end"] == at
+    assert any("ongoing" in a.text for a in fig.layout.annotations)
+    assert any(a.text.startswith("as of Jan 15, 2024") for a in fig.layout.annotations)
+    luk = next(t for t in fig.data if t.meta == "closure")
+    assert "Dec 4, 2023 – Jan 3, 2024" in luk.hovertext[0] and "cbp.gov, azcentral.com" in luk.hovertext[0]
+
+
+def test_waits_no_reading_text_not_zero_bars_and_stale(waits):
+    cw = waits[waits["port_number"] == "250302"].copy()   # Calexico West: Ready lanes 'Lanes Closed'
+    fig = make_waits_figure(cw)
+    table = waits_table(cw)
+    bars = {y: x for t in fig.data for y, x in zip(t.y, t.x)}
+    assert "Passenger Ready" not in bars
+    assert any(a.text.startswith("<i>no reading (Lanes Closed)") and a.y == "Passenger Ready"
+               for a in fig.layout.annotations)
+    assert table.set_index("row").loc["Passenger Ready", "shown_as"] == "no reading"
+    assert len(bars) == (table["shown_as"] == "bar").sum()
+    stale = cw.assign(stale_reading=True)
+    fig = make_waits_figure(stale)
+    assert all("(stale)" in t.name and t.marker.pattern.shape == "/" for t in fig.data)
+    assert all("stale" in txt for t in fig.data for txt in t.text)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Template
+# ----------------------------------------------------------------------------------------------------------
+def _all_figures(status, waits, crossings, volumes, events):
+    return [
+        make_status_map_figure(status, crossings, waits=waits),
+        make_volumes_figure(volumes, family="vehicles", measures=["Trucks"]),
+        make_compare_figure(volumes, measure="Trucks", group_by="state"),
+        make_compare_figure(volumes, measure="Trucks", group_by="state", index_to="2019"),
+        make_events_timeline_figure(events, at=pd.Timestamp("2024-01-15")),
+        make_waits_figure(waits[waits["port_number"] == "250401"]),
+    ]
+
+
+def test_template_is_borderwatch_on_every_figure(status, waits, crossings, volumes, events):
+    for fig in _all_figures(status, waits, crossings, volumes, events):
+        assert _is_borderwatch(fig)
+
+
+def test_template_survives_import_streamlit(status, waits, crossings, volumes, events):
+    pytest.importorskip("streamlit")
+    import streamlit  # noqa: F401  (switches plotly's default template to "streamlit")
+    old = pio.templates.default
+    try:
+        pio.templates.default = "streamlit" if "streamlit" in pio.templates else "ggplot2"
+        for fig in _all_figures(status, waits, crossings, volumes, events):
+            assert _is_borderwatch(fig)
+    finally:
+        pio.templates.default = old
+
+
+def test_template_in_fresh_interpreter_after_streamlit_import():
+    code = ("import streamlit, plotly.io as pio, pandas as pd\n"
+            "from dashboard.figures import make_events_timeline_figure\n"
+            "assert pio.templates.default != 'borderwatch'\n"
+            "f = make_events_timeline_figure(pd.DataFrame(columns=['id','title','kind','crossings','start','end',"
+            "'summary','source_urls']))\n"
+            "assert f.layout.template == pio.templates['borderwatch'], pio.templates.default\n"
+            "print(pio.templates.default)\n")
+    pytest.importorskip("streamlit")
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
