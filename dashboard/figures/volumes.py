@@ -58,9 +58,11 @@ def _select(volumes: pd.DataFrame, family: str | None, measures: Sequence[str] |
         raise ValueError(f"group_by={group_by!r} compares {group_by}s on ONE measure (measures are never "
                          f"summed across); got {len(measures)}: {', '.join(measures) or 'none'}")
     v = v[v["measure"].isin(measures)]
-    units = sorted(v["unit"].dropna().unique().tolist())
-    if len(units) > 1:
-        raise ValueError(f"measures {', '.join(measures)} have different units ({', '.join(units)}); "
+    # Lines of one family share an axis (vehicles of every kind, people, containers); each line is its
+    # own measure and keeps its unit in the hover. Measures of different families never share a chart.
+    families = sorted(v["family"].dropna().unique().tolist())
+    if len(families) > 1:
+        raise ValueError(f"measures {', '.join(measures)} belong to different families ({', '.join(families)}); "
                          "plot them in separate charts")
     return v, measures
 
@@ -104,9 +106,19 @@ def volumes_table(volumes: pd.DataFrame, *, family: str | None = "vehicles",
     return _on_month_grid(v, _series_key(v, group_by))
 
 
+FAMILY_AXIS = {"vehicles": "Vehicles", "people": "People", "freight": "Containers"}
+UNIT_FAMILY = {"vehicles": "vehicles", "buses": "vehicles", "trucks": "vehicles", "trains": "vehicles",
+               "people": "people", "containers": "freight"}
+
+
 def _unit_title(table: pd.DataFrame) -> str:
     units = table["unit"].dropna().unique().tolist()
-    return f"{str(units[0]).capitalize()} per month" if units else "Count per month"
+    if len(units) == 1:
+        return f"{str(units[0]).capitalize()} per month"
+    fams = {UNIT_FAMILY.get(str(u)) for u in units}
+    if len(fams) == 1 and None not in fams:
+        return f"{FAMILY_AXIS[fams.pop()]} per month (each line its own count)"
+    return "Count per month"
 
 
 def event_shapes(events: pd.DataFrame | None, x0: pd.Timestamp, x1: pd.Timestamp, *,

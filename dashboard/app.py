@@ -1,0 +1,316 @@
+"""Borderwatch: the Streamlit page. It only arranges widgets and calls loaders, views and chart builders.
+
+Run with ``borderwatch run`` (or ``make run``), which starts Streamlit on 127.0.0.1 with static serving on
+(the offline basemap) and usage statistics off.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+st.set_page_config(page_title="Borderwatch — U.S.–Mexico border crossings", page_icon=":material/flag:",
+                   layout="wide", initial_sidebar_state="expanded")
+
+from dashboard import views  # noqa: E402
+from dashboard.figures.theme import STATUS_STYLE  # noqa: E402
+from dashboard.filters import FAMILIES, MODES, Filters  # noqa: E402
+from loaders.config import STATES, get_settings  # noqa: E402
+from loaders.errors import BorderwatchError  # noqa: E402
+from loaders.snapshot import Snapshot, load_snapshot, with_live_waits  # noqa: E402
+
+STATE_NAMES = {"TX": "Texas", "AZ": "Arizona", "CA": "California"}
+MODE_NAMES = {"passenger": "Passenger vehicles", "pedestrian": "Pedestrians", "commercial": "Commercial",
+              "rail": "Rail"}
+STATUS_SYMBOL = {"open": "●", "partial": "◆", "closed": "✖", "unknown": "○"}
+PLOTLY_CONFIG = {"topojsonURL": "app/static/topojson/", "displaylogo": False, "responsive": True}
+LIVE_TTL_S = 300
+
+
+# ------------------------------------------------------------------ data (cached)
+@st.cache_resource(show_spinner="Loading the embedded snapshot…")
+def embedded_snapshot(data_dir: str) -> Snapshot:
+    """The read-only snapshot, loaded once per server and shared by every session (never mutated)."""
+    return load_snapshot(data_dir)
+
+
+@st.cache_data(ttl=LIVE_TTL_S, show_spinner="Fetching the live CBP feed…", max_entries=2)
+def live_waits(_crossings: pd.DataFrame, snapshot_id: str) -> pd.DataFrame:
+    """The live CBP feed, re-fetched at most every 5 minutes."""
+    from loaders.cbp import load_cbp
+    return load_cbp(None, crossings=_crossings)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def status_for(_snap: Snapshot, snapshot_key: str, query: tuple) -> pd.DataFrame:
+    return views.status_frame(_snap, Filters.from_query(dict(query)))
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def chart_for(_snap: Snapshot, snapshot_key: str, query: tuple, name: str) -> views.ChartSpec | None:
+    """Figures are pure functions of (data, filters): build each once per distinct view."""
+    f = Filters.from_query(dict(query))
+    if name == "map":
+        return views.map_chart(_snap, f, status_for(_snap, snapshot_key, query))
+    if name == "volumes":
+        return views.volumes_chart(_snap, f)
+    if name == "compare":
+        return views.compare_chart(_snap, f)
+    if name == "events":
+        return views.events_chart(_snap, f)
+    if name == "waits":
+        return views.waits_chart(_snap, f, f.crossing) if f.crossing else None
+    raise ValueError(name)
+
+
+# ------------------------------------------------------------------ URL <-> widgets
+def _query_dict() -> dict[str, list[str]]:
+    return {k: st.query_params.get_all(k) for k in st.query_params.keys()}
+
+
+def _month_options(snap: Snapshot) -> list[str]:
+    first = snap.volumes["month"].min()
+    last = snap.volumes["month"].max()
+    return [p.strftime("%Y-%m") for p in pd.period_range(first, last, freq="M")]
+
+
+def init_widgets(snap: Snapshot) -> None:
+    """On a session's first run, set every widget from the URL (a shared link reopens the same view)."""
+    if st.session_state.get("_init"):
+        return
+    f = Filters.from_query(_query_dict())
+    st.session_state["_url_warnings"] = f.warnings
+    months = _month_options(snap)
+    start, end = views.effective_months(snap, f)
+    start = start if start in months else months[0]
+    end = end if end in months else months[-1]
+    st.session_state.update({
+        "w_states": list(f.states), "w_modes": list(f.modes), "w_crossing": f.crossing,
+        "_months_initial": (start, end), "w_family": f.family, "w_measure": f.measure, "w_group": f.group_by,
+        "w_at_on": bool(f.at), "w_source": "embedded",
+    })
+    if f.at:
+        ts = pd.Timestamp(f.at)
+        st.session_state["w_at_date"] = ts.date()
+        st.session_state["w_at_time"] = ts.time() if len(f.at) > 10 else dt.time(12, 0)
+    else:
+        st.session_state["w_at_date"] = (snap.cbp_as_of or pd.Timestamp.now(tz="UTC")).date()
+        st.session_state["w_at_time"] = dt.time(12, 0)
+    st.session_state["_init"] = True
+
+
+def filters_from_widgets(snap: Snapshot) -> Filters:
+    ss = st.session_state
+    start, end = ss["w_months"]
+    months = _month_options(snap)
+    default_start, default_end = views.DEFAULT_START, months[-1]
+    at = None
+    if ss["w_at_on"]:
+        d, t = ss["w_at_date"], ss["w_at_time"]
+        at = d.isoformat() if t == dt.time(12, 0) else f"{d.isoformat()}T{t.strftime('%H:%M')}"
+    return Filters(
+        states=tuple(s for s in STATES if s in ss["w_states"]) or STATES,
+        crossing=ss["w_crossing"] or None,
+        modes=tuple(m for m in MODES if m in ss["w_modes"]) or MODES,
+        start=None if start == default_start else start,
+        end=None if end == default_end else end,
+        at=at, family=ss["w_family"], measure=ss["w_measure"] or None,
+        group_by=ss["w_group"] if ss["w_measure"] else "measure",
+    )
+
+
+def sync_url(f: Filters) -> None:
+    want = f.to_query()
+    if {k: st.query_params.get(k) for k in st.query_params.keys()} != want:
+        st.query_params.from_dict(want)
+
+
+def _on_map_select() -> None:
+    """A click on a map marker selects that crossing (customdata[0] is its crossing_id)."""
+    state = st.session_state.get("map_chart")
+    try:
+        points = state["selection"]["points"]
+    except (KeyError, TypeError):
+        return
+    for p in points:
+        cd = p.get("customdata")
+        if cd:
+            st.session_state["w_crossing"] = cd[0] if isinstance(cd, (list, tuple)) else cd
+            return
+
+
+# ------------------------------------------------------------------ building blocks
+def chart_block(spec: views.ChartSpec | None, *, key: str, export_ok: bool, **chart_kw) -> None:
+    """A chart, its PNG/SVG/CSV downloads, and the table of exactly what is plotted."""
+    if spec is None:
+        st.info("Nothing to draw for this selection.")
+        return
+    st.plotly_chart(spec.figure, key=key, config=PLOTLY_CONFIG, theme=None, **chart_kw)
+    stem = views.export_stem(spec.name, spec.figure)
+    cols = st.columns([1, 1, 1, 3])
+    if export_ok:
+        from dashboard.export import get_renderer
+
+        def render(fmt: str, fig=spec.figure) -> bytes:
+            return get_renderer().render(fig, fmt=fmt)
+
+        cols[0].download_button("PNG", data=lambda: render("png"), file_name=f"{stem}.png", mime="image/png",
+                                key=f"{key}_png", icon=":material/image:", on_click="ignore")
+        cols[1].download_button("SVG", data=lambda: render("svg"), file_name=f"{stem}.svg", mime="image/svg+xml",
+                                key=f"{key}_svg", icon=":material/draw:", on_click="ignore")
+    cols[2].download_button("CSV", data=views.table_csv(spec.table), file_name=f"{stem}.csv", mime="text/csv",
+                            key=f"{key}_csv", icon=":material/table:", on_click="ignore")
+    with st.expander("Data behind this chart"):
+        st.dataframe(views.display_table(spec.table), hide_index=True, width="stretch")
+
+
+def header(snap: Snapshot, f: Filters, status: pd.DataFrame, live_error: str | None) -> None:
+    st.title("Borderwatch")
+    st.caption("Status of every U.S.–Mexico border crossing in Texas, Arizona and California, lane-level waits, "
+               "monthly crossing volumes and a sourced registry of closures and suspensions.")
+    for w in st.session_state.get("_url_warnings", ()):
+        st.warning(f"Link: {w}")
+    if live_error:
+        st.error(f"Live CBP feed unavailable — showing the embedded snapshot instead. {live_error}")
+    as_of = snap.cbp_as_of
+    zones = views.as_of_local_summary(snap, f.states)
+    age = (pd.Timestamp.now(tz="UTC") - as_of) if as_of is not None else None
+    if snap.label != "live CBP feed":
+        st.warning(f"**Snapshot, not live.** CBP wait times as of {zones}. "
+                   f"Use *Data source → Live CBP feed* in the sidebar when this machine is online.",
+                   icon=":material/history:")
+    elif age is not None and age > pd.Timedelta(hours=2):
+        st.warning(f"The live feed's data is older than 2 hours (as of {zones}).", icon=":material/schedule:")
+    else:
+        st.success(f"Live CBP feed, as of {zones}.", icon=":material/sensors:")
+    if f.at:
+        st.info(f"Status evaluated **as of {f.at}** (local time at each crossing). Curated events apply; "
+                f"wait-time readings count only within 2 hours of the feed time, so crossings without an "
+                f"event are *unknown* at other times.", icon=":material/event:")
+    counts = views.status_counts(status)
+    cols = st.columns(4)
+    for col, key in zip(cols, ("open", "partial", "closed", "unknown")):
+        col.metric(f"{STATUS_SYMBOL[key]} {STATUS_STYLE[key]['label']}", counts[key])
+
+
+def crossing_detail(snap: Snapshot, f: Filters, status: pd.DataFrame, qkey: tuple, skey: str,
+                    export_ok: bool) -> None:
+    st.subheader("Crossing detail")
+    if not f.crossing:
+        st.caption("Choose a crossing in the sidebar, or click its marker on the map.")
+        return
+    row = status[status["crossing_id"] == f.crossing]
+    st.markdown(f"**{views.crossing_label(snap, f.crossing)}**")
+    if len(row):
+        r = row.iloc[0]
+        st.markdown(f"{STATUS_SYMBOL[r['status']]} **{STATUS_STYLE[r['status']]['label']}** — {r['reason']}")
+        if not pd.isna(r["updated_at"]):
+            st.caption(f"Latest lane update: {views.fmt_local(r['updated_at'])}")
+    else:
+        st.caption("This crossing is outside the current state/mode filters.")
+    lanes = views.lanes_table(snap, f.crossing)
+    if lanes is not None:
+        st.dataframe(lanes, hide_index=True, width="stretch")
+    else:
+        st.caption("CBP publishes no wait times for this crossing (rail, dam or ferry crossing).")
+    ev = views.events_frame(snap, f)
+    if len(ev):
+        st.markdown("**Events at this crossing**")
+        st.dataframe(views.events_display(ev), hide_index=True, width="stretch",
+                     column_config={"sources": st.column_config.ListColumn("sources")})
+    w = chart_for(snap, skey, qkey, "waits")
+    if w is not None:
+        with st.expander("Lane wait chart"):
+            chart_block(w, key="waits_chart", export_ok=export_ok)
+
+
+# ------------------------------------------------------------------ page
+def main() -> None:
+    settings = get_settings()
+    try:
+        base = embedded_snapshot(str(settings.data_dir))
+    except BorderwatchError as exc:
+        st.error(f"Cannot load the embedded data: {exc}")
+        st.stop()
+    init_widgets(base)
+
+    with st.sidebar:
+        st.header("Filters")
+        st.radio("Data source", ["embedded", "live"], key="w_source", horizontal=True,
+                 format_func=lambda s: {"embedded": "Embedded snapshot", "live": "Live CBP feed"}[s],
+                 help="The embedded snapshot works offline. Live fetches bwt.cbp.gov (cached 5 minutes).")
+    snap, live_error = base, None
+    if st.session_state["w_source"] == "live":
+        try:
+            snap = with_live_waits(base, live_waits(base.crossings, base.snapshot_id))
+        except BorderwatchError as exc:
+            live_error = str(exc)
+
+    with st.sidebar:
+        st.multiselect("States", list(STATES), key="w_states", format_func=lambda s: STATE_NAMES[s])
+        states = tuple(s for s in STATES if s in st.session_state["w_states"]) or STATES
+        options = [None] + views.crossing_options(snap, states)
+        if st.session_state.get("w_crossing") not in options:
+            st.session_state["w_crossing"] = None
+        st.selectbox("Crossing", options, key="w_crossing",
+                     format_func=lambda c: "All crossings" if c is None else views.crossing_label(snap, c))
+        st.multiselect("Modes", list(MODES), key="w_modes", format_func=lambda m: MODE_NAMES[m])
+        # Seeded through value= (not session_state): AppTest loses a range slider's state otherwise.
+        st.select_slider("Months (volume charts)", options=_month_options(snap), key="w_months",
+                         value=st.session_state["_months_initial"])
+        st.toggle("Show status at another time", key="w_at_on",
+                  help="See the map as it was, e.g. 2023-12-20: Lukeville, PedWest and Morley Gate closed.")
+        if st.session_state["w_at_on"]:
+            c1, c2 = st.columns(2)
+            c1.date_input("Date", key="w_at_date", min_value=dt.date(1996, 1, 1), max_value=dt.date(2100, 1, 1))
+            c2.time_input("Local time", key="w_at_time", step=dt.timedelta(minutes=30))
+        st.radio("Volumes: measure family", list(FAMILIES), key="w_family", horizontal=True,
+                 help="BTS measures count different units; they are never added together.")
+        measures = views.family_measures(snap, st.session_state["w_family"])
+        if st.session_state.get("w_measure") not in [None] + measures:
+            st.session_state["w_measure"] = None
+        st.selectbox("Measure", [None] + measures, key="w_measure",
+                     format_func=lambda m: "Every measure of the family" if m is None else m)
+        if st.session_state["w_measure"]:
+            st.radio("Lines per", ["measure", "state", "port"], key="w_group", horizontal=True)
+        st.caption("Every filter is kept in the page address: copy it to share this view.")
+
+    f = filters_from_widgets(snap)
+    sync_url(f)
+    qkey = tuple(sorted(f.to_query().items()))
+    skey = snap.snapshot_id + ("|live:" + str(snap.cbp_as_of) if snap.label == "live CBP feed" else "")
+    export_ok, export_msg = views.export_available()
+
+    status = status_for(snap, skey, qkey)
+    header(snap, f, status, live_error)
+    if not export_ok:
+        st.caption(f":material/block: Image export unavailable: {export_msg}")
+
+    left, right = st.columns([3, 2], gap="medium")
+    with left:
+        chart_block(chart_for(snap, skey, qkey, "map"), key="map_chart", export_ok=export_ok,
+                    on_select=_on_map_select, selection_mode="points")
+    with right:
+        crossing_detail(snap, f, status, qkey, skey, export_ok)
+
+    t_vol, t_cmp, t_ev, t_tab = st.tabs(["Crossing volumes", "Compare", "Events timeline", "All crossings"])
+    with t_vol:
+        st.caption("BTS monthly inbound counts. Shaded spans are closures and suspensions from the events "
+                   "registry; BTS publishes about a quarter late.")
+        chart_block(chart_for(snap, skey, qkey, "volumes"), key="volumes_chart", export_ok=export_ok)
+    with t_cmp:
+        chart_block(chart_for(snap, skey, qkey, "compare"), key="compare_chart", export_ok=export_ok)
+    with t_ev:
+        ev_spec = chart_for(snap, skey, qkey, "events")
+        chart_block(ev_spec, key="events_chart", export_ok=export_ok)
+        st.markdown("**Events and their sources**")
+        st.dataframe(views.events_display(views.events_frame(snap, f)), hide_index=True, width="stretch",
+                     column_config={"sources": st.column_config.ListColumn("sources")})
+    with t_tab:
+        st.dataframe(views.status_display(status), hide_index=True, width="stretch")
+    st.caption(views.source_line(snap, cbp=True, bts=True, events=True)
+               + " · CBP and BTS data are U.S. government works. Times are local to each crossing.")
+
+
+main()

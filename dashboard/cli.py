@@ -1,0 +1,242 @@
+"""The ``borderwatch`` command: status, waits, volumes, events, export, refresh, run.
+
+Every data command prints a table, CSV or JSON on stdout. Errors: one clear line (or one line per problem)
+on stderr and exit status 1; ``--debug`` shows the traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from loaders.config import STATES
+from loaders.errors import BorderwatchError, ValidationError
+
+FORMATS = ("table", "csv", "json")
+
+
+# ---------------------------------------------------------------- output
+def _cell(v):
+    if isinstance(v, (tuple, list)):
+        return ";".join(str(x) for x in v)
+    if v is None or (not isinstance(v, (tuple, list)) and pd.isna(v)):
+        return None
+    if isinstance(v, pd.Timestamp):
+        return v.isoformat()
+    if hasattr(v, "item"):  # numpy scalar
+        return v.item()
+    return v
+
+
+def frame_records(df: pd.DataFrame) -> list[dict]:
+    """Rows as plain dicts: ISO 8601 timestamps with offset, lists joined with ';', missing as None."""
+    cols = list(df.columns)
+    return [{c: _cell(v) for c, v in zip(cols, row)} for row in df.itertuples(index=False, name=None)]
+
+
+def write_frame(df: pd.DataFrame, fmt: str, out=None) -> None:
+    out = out or sys.stdout
+    recs = frame_records(df)
+    if fmt == "json":
+        json.dump(recs, out, indent=1, ensure_ascii=False)
+        out.write("\n")
+        return
+    flat = pd.DataFrame(recs, columns=list(df.columns))
+    flat = flat.astype(object).where(flat.notna(), "")
+    if fmt == "csv":
+        flat.to_csv(out, index=False, lineterminator="\n")
+    else:
+        out.write(flat.to_string(index=False) + "\n" if len(flat) else "(no rows)\n")
+
+
+def _states(value: str | None) -> tuple[str, ...]:
+    if not value:
+        return STATES
+    states = tuple(s.strip().upper() for s in value.split(",") if s.strip())
+    bad = [s for s in states if s not in STATES]
+    if bad:
+        raise BorderwatchError(f"--state: unknown state(s) {', '.join(bad)}; choose from {', '.join(STATES)}")
+    return states
+
+
+def _list(value: str | None) -> list[str] | None:
+    return [v.strip() for v in value.split(",") if v.strip()] if value else None
+
+
+def _month(value: str | None, flag: str):
+    if not value:
+        return None
+    try:
+        return pd.Timestamp(pd.Period(value, freq="M").start_time)
+    except (ValueError, TypeError) as exc:
+        raise BorderwatchError(f"{flag}: {value!r} is not a month (use YYYY-MM)") from exc
+
+
+def _at(value: str | None):
+    from loaders.status import parse_at
+    try:
+        return parse_at(value)
+    except ValueError as exc:
+        raise BorderwatchError(f"--at: {exc}") from exc
+
+
+# ---------------------------------------------------------------- data access
+def load_waits(source: str | None):
+    """(waits, crossings, events, as_of) for the CLI: the embedded snapshot, a file, a URL or 'live'."""
+    from loaders.cbp import load_cbp
+    from loaders.snapshot import load_snapshot
+    from loaders.status import feed_as_of
+
+    snap = load_snapshot()
+    if not source:
+        return snap.waits, snap.crossings, snap.events, snap.cbp_as_of
+    if source == "live":
+        waits = load_cbp(None, crossings=snap.crossings)
+    else:
+        waits = load_cbp(source, crossings=snap.crossings)
+    return waits, snap.crossings, snap.events, feed_as_of(waits)
+
+
+def cmd_status(args) -> int:
+    from loaders.status import crossing_status
+    waits, crossings, events, as_of = load_waits(args.source)
+    at = _at(args.at)
+    if at is None:
+        at = as_of if as_of is not None else pd.Timestamp.now(tz="UTC")
+    st = crossing_status(waits, events, crossings, at, states=_states(args.state))
+    write_frame(st, args.format)
+    return 0
+
+
+def cmd_waits(args) -> int:
+    waits, _, _, _ = load_waits(args.source)
+    states = _states(args.state)
+    w = waits[waits["state"].isin(states)].copy()
+    cols = ["port_number", "port_name", "crossing_name", "state", "port_status", "mode", "lane",
+            "operational_status", "delay_minutes", "lanes_open", "max_lanes", "updated_at", "stale_reading"]
+    write_frame(w[cols], args.format)
+    return 0
+
+
+def cmd_volumes(args) -> int:
+    from loaders.bts import filter_volumes, read_bts
+    from loaders.snapshot import load_snapshot
+    vol = read_bts(args.source) if args.source else load_snapshot().volumes
+    vol = filter_volumes(vol, states=_states(args.state), ports=_list(args.port), measures=_list(args.measure),
+                         start=_month(args.start, "--from"), end=_month(args.end, "--to"))
+    out = vol[["port_code", "port_name", "state", "month", "measure", "value"]].copy()
+    out["month"] = out["month"].dt.strftime("%Y-%m")
+    write_frame(out, args.format)
+    return 0
+
+
+def cmd_events(args) -> int:
+    from loaders.config import get_settings
+    from loaders.crossings import load_crossings
+    from loaders.events import read_events
+    settings = get_settings()
+    crossings = load_crossings(settings.data_dir)
+    path = Path(args.file) if args.file else settings.data_dir / "events.csv"
+    ev = read_events(path, crossings=crossings)
+    ev = ev[ev["state"].isin(_states(args.state))]
+    cols = ["id", "kind", "title", "state", "crossings", "modes", "direction", "start", "end", "confidence",
+            "summary", "source_urls"]
+    write_frame(ev[cols], args.format)
+    return 0
+
+
+def cmd_run(args) -> int:
+    """Start Streamlit on loopback, headless, no usage statistics, static serving for the offline basemap."""
+    app = Path(__file__).with_name("app.py")
+    cmd = [sys.executable, "-m", "streamlit", "run", str(app),
+           "--server.headless", "true",
+           "--server.address", args.address,
+           "--server.port", str(args.port),
+           "--server.enableStaticServing", "true",
+           "--server.fileWatcherType", "none",
+           "--browser.gatherUsageStats", "false",
+           "--global.developmentMode", "false",
+           "--theme.base", "light"]
+    print(f"Borderwatch: http://{args.address}:{args.port}  (Ctrl-C to stop)", file=sys.stderr, flush=True)
+    os.execv(sys.executable, cmd)
+    return 0  # pragma: no cover
+
+
+# ---------------------------------------------------------------- parser
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="borderwatch", description=__doc__.splitlines()[0])
+    p.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def common(sp, source_help):
+        sp.add_argument("--source", help=source_help)
+        sp.add_argument("--state", help="comma-separated: TX,AZ,CA (default all three)")
+        sp.add_argument("--format", choices=FORMATS, default="table")
+
+    src = "CBP feed: a saved JSON/XML file, an http(s) URL, or 'live' (default: the embedded snapshot)"
+    s = sub.add_parser("status", help="status of every crossing (open/partial/closed/unknown) with the reason")
+    common(s, src)
+    s.add_argument("--at", help="evaluate at this time (ISO date or date-time; naive = each crossing's local time)")
+    s.set_defaults(func=cmd_status)
+
+    w = sub.add_parser("waits", help="lane-level wait times: one row per crossing x mode x lane")
+    common(w, src)
+    w.add_argument("--at", help="accepted for symmetry with status; readings are shown as they are")
+    w.set_defaults(func=cmd_waits)
+
+    v = sub.add_parser("volumes", help="BTS monthly crossing counts")
+    common(v, "a BTS CSV (.csv/.csv.gz) or Socrata JSON file (default: the embedded snapshot)")
+    v.add_argument("--port", help="BTS port code(s), comma-separated, e.g. 2602")
+    v.add_argument("--measure", help="measure(s), comma-separated, e.g. 'Personal Vehicles'")
+    v.add_argument("--from", dest="start", help="first month, YYYY-MM")
+    v.add_argument("--to", dest="end", help="last month, YYYY-MM")
+    v.set_defaults(func=cmd_volumes)
+
+    e = sub.add_parser("events", help="the curated closures/suspensions registry (validated)")
+    e.add_argument("--file", help="an events CSV to validate and list (default: data/events.csv)")
+    e.add_argument("--state", help="comma-separated: TX,AZ,CA")
+    e.add_argument("--format", choices=FORMATS, default="table")
+    e.set_defaults(func=cmd_events)
+
+    r = sub.add_parser("run", help="open the dashboard (Streamlit) on this machine")
+    r.add_argument("--port", type=int, default=8501)
+    r.add_argument("--address", default="127.0.0.1", help="interface to listen on (default loopback only)")
+    r.set_defaults(func=cmd_run)
+
+    try:
+        from .export_cli import add_export_parser
+    except ImportError:  # pragma: no cover - during development only
+        pass
+    else:
+        add_export_parser(sub)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except ValidationError as exc:
+        if args.debug:
+            raise
+        for prob in exc.problems:
+            print(str(prob), file=sys.stderr)
+        return 1
+    except BorderwatchError as exc:
+        if args.debug:
+            raise
+        print(f"borderwatch: error: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # e.g. piped into head
+        return 0
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,349 @@
+"""From (snapshot, filters) to what the page and the export show: the status table, the figures, the
+tables behind them and their captions. Pure functions; the Streamlit page and ``borderwatch export`` both
+call these, so the same filters give the same images.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from loaders.snapshot import Snapshot
+from loaders.status import crossing_status, parse_at
+
+from .filters import Filters
+
+#: Event kinds that belong on the volume charts' time axis.
+CHART_EVENT_KINDS = ("closure", "partial_closure", "suspension", "rail_suspension", "reopening", "policy")
+
+
+# ------------------------------------------------------------------ time
+def at_instant(snap: Snapshot, filters: Filters):
+    """The ``at`` to evaluate status with: the filter's (naive = local wall clock per crossing), else the
+    feed's as-of instant."""
+    at = parse_at(filters.at) if filters.at else None
+    return at if at is not None else snap.cbp_as_of
+
+
+def fmt_local(ts, tz: str | None = None, with_date: bool = True) -> str:
+    """'2022-06-29 10:00 PDT' (or '10:00 PDT'); '' for missing."""
+    if ts is None or (not isinstance(ts, pd.Timestamp) and pd.isna(ts)):
+        return ""
+    ts = pd.Timestamp(ts)
+    if tz:
+        ts = ts.tz_convert(tz)
+    return ts.strftime("%Y-%m-%d %H:%M %Z" if with_date else "%H:%M %Z")
+
+
+def as_of_by_zone(snap: Snapshot) -> dict[str, str]:
+    """The CBP feed's as-of time in each zone of the selected crossings: {'America/Los_Angeles': '... PDT'}."""
+    at = snap.cbp_as_of
+    if at is None:
+        return {}
+    zones = list(dict.fromkeys(snap.crossings["tz"]))
+    return {z: fmt_local(at, z) for z in zones}
+
+
+# ------------------------------------------------------------------ selection
+def status_frame(snap: Snapshot, filters: Filters) -> pd.DataFrame:
+    st = crossing_status(snap.waits, snap.events, snap.crossings, at_instant(snap, filters),
+                         states=filters.states)
+    if tuple(filters.modes) != ("passenger", "pedestrian", "commercial", "rail"):
+        modes = dict(zip(snap.crossings["crossing_id"], snap.crossings["modes"]))
+        keep = st["crossing_id"].map(lambda c: bool(set(modes.get(c, ())) & set(filters.modes)) if isinstance(c, str) else True)
+        st = st[keep.astype(bool)]
+    return st.reset_index(drop=True)
+
+
+def status_counts(status: pd.DataFrame) -> dict[str, int]:
+    c = status["status"].value_counts()
+    return {k: int(c.get(k, 0)) for k in ("open", "partial", "closed", "unknown")}
+
+
+def selected_ports(snap: Snapshot, filters: Filters) -> tuple[str, ...]:
+    """BTS port codes the volume charts show: explicit ports, else the selected crossing's, else none
+    (= every port of the selected states)."""
+    if filters.ports:
+        return tuple(filters.ports)
+    if filters.crossing:
+        c = snap.crossings[snap.crossings["crossing_id"] == filters.crossing]
+        if len(c):
+            return (str(c["bts_port_code"].iloc[0]),)
+    return ()
+
+
+def events_frame(snap: Snapshot, filters: Filters) -> pd.DataFrame:
+    ev = snap.events
+    ev = ev[ev["state"].isin(filters.states)]
+    if tuple(filters.modes) != ("passenger", "pedestrian", "commercial", "rail"):
+        ev = ev[ev["modes"].map(lambda m: "all" in m or bool(set(m) & set(filters.modes)))]
+    if filters.crossing:
+        keys = {filters.crossing}
+        c = snap.crossings[snap.crossings["crossing_id"] == filters.crossing]
+        if len(c) and not pd.isna(c["port_number"].iloc[0]):
+            keys.add(str(c["port_number"].iloc[0]))
+        ev = ev[ev["crossings"].map(lambda cs: bool(keys & set(cs)))]
+    return ev.reset_index(drop=True)
+
+
+def volumes_frame(snap: Snapshot, filters: Filters) -> pd.DataFrame:
+    from loaders.bts import filter_volumes
+    start = pd.Timestamp(filters.start + "-01") if filters.start else None
+    end = pd.Timestamp(filters.end + "-01") if filters.end else None
+    ports = selected_ports(snap, filters)
+    return filter_volumes(snap.volumes, states=filters.states, ports=list(ports) or None,
+                          families=[filters.family], start=start, end=end)
+
+
+# ------------------------------------------------------------------ captions
+def source_line(snap: Snapshot, *, cbp: bool = False, bts: bool = False, events: bool = False) -> str:
+    parts = []
+    if cbp:
+        at = snap.cbp_as_of
+        parts.append(f"CBP Border Wait Times, as of {fmt_local(at, 'UTC') if at is not None else 'unknown'}")
+    if bts:
+        thr = snap.bts_through
+        parts.append(f"BTS Border Crossing Entry Data through {thr.strftime('%b %Y') if thr is not None else 'unknown'}")
+    if events:
+        parts.append("events: project registry")
+    return "Source: " + "; ".join(parts) + f" · snapshot {snap.snapshot_id}"
+
+
+def caption(snap: Snapshot, filters: Filters, chart: str) -> str:
+    flags = {"map": dict(cbp=True, events=True), "volumes": dict(bts=True, events=True),
+             "compare": dict(bts=True, events=True), "events": dict(events=True),
+             "waits": dict(cbp=True)}[chart]
+    return filters.describe() + "<br>" + source_line(snap, **flags)
+
+
+@dataclass
+class ChartSpec:
+    name: str
+    figure: go.Figure
+    table: pd.DataFrame
+
+
+#: The first measure of each family: what the compare view shows unless a measure is chosen.
+PRIMARY_MEASURE = {"vehicles": "Personal Vehicles", "people": "Pedestrians", "freight": "Truck Containers Loaded"}
+#: The volume charts open on this window unless the user picks months (the full series starts in 1996).
+DEFAULT_START = "2019-01"
+
+
+def effective_months(snap: Snapshot, filters: Filters) -> tuple[str, str]:
+    thr = snap.bts_through
+    end = filters.end or (thr.strftime("%Y-%m") if thr is not None else "2025-02")
+    return filters.start or DEFAULT_START, end
+
+
+def crossing_label(snap: Snapshot, crossing_id: str) -> str:
+    c = snap.crossings[snap.crossings["crossing_id"] == crossing_id]
+    if not len(c):
+        return crossing_id
+    r = c.iloc[0]
+    name = r["port_name"] if pd.isna(r["crossing_name"]) else f"{r['port_name']} – {r['crossing_name']}"
+    return f"{name} ({r['state']})"
+
+
+def map_chart(snap: Snapshot, filters: Filters, status: pd.DataFrame) -> ChartSpec:
+    from .figures import make_status_map_figure, status_map_table
+    at = at_instant(snap, filters)
+    when = f"as of {filters.at} (local time at each crossing)" if filters.at else f"as of {fmt_local(at, 'UTC')}"
+    title = f"Border crossing status, {', '.join(filters.states)} — {when}"
+    fig = make_status_map_figure(status, snap.crossings, waits=snap.waits, states=filters.states,
+                                 title=title, caption=caption(snap, filters, "map"))
+    table = status_map_table(status, snap.crossings, waits=snap.waits, states=filters.states)
+    return ChartSpec("map", fig, table)
+
+
+def volumes_chart(snap: Snapshot, filters: Filters) -> ChartSpec:
+    from .figures import make_volumes_figure, volumes_table
+    start, end = effective_months(snap, filters)
+    f = filters.with_(start=start, end=end)
+    vol = volumes_frame(snap, f)
+    ports = selected_ports(snap, f)
+    where = (crossing_label(snap, f.crossing) if f.crossing else
+             ", ".join(ports) if ports else ", ".join(f.states))
+    measures = [f.measure] if f.measure else None
+    group = f.group_by if f.measure else "measure"
+    title = f"Monthly inbound crossings — {f.family}, {where}"
+    fig = make_volumes_figure(vol, events=_chart_events(snap, f), family=f.family, measures=measures,
+                              group_by=group, title=title, caption=caption(snap, f, "volumes"))
+    return ChartSpec("volumes", fig, volumes_table(vol, family=f.family, measures=measures, group_by=group))
+
+
+def compare_chart(snap: Snapshot, filters: Filters) -> ChartSpec:
+    from loaders.bts import filter_volumes
+    from .figures import compare_table, make_compare_figure
+    start, end = effective_months(snap, filters)
+    f = filters.with_(start=start, end=end)
+    measure = f.measure or PRIMARY_MEASURE[f.family]
+    ports = selected_ports(snap, f)
+    group_by = "port" if (ports or len(f.states) == 1) else "state"
+    vol = filter_volumes(snap.volumes, states=f.states, ports=list(ports) or None, measures=[measure],
+                         start=pd.Timestamp(start + "-01"), end=pd.Timestamp(end + "-01"))
+    title = f"{measure} by {group_by}, {', '.join(f.states)}"
+    fig = make_compare_figure(vol, measure=measure, group_by=group_by, events=_chart_events(snap, f),
+                              title=title, caption=caption(snap, f, "compare"))
+    return ChartSpec("compare", fig, compare_table(vol, measure=measure, group_by=group_by))
+
+
+def events_chart(snap: Snapshot, filters: Filters) -> ChartSpec:
+    from .figures import events_timeline_table, make_events_timeline_figure
+    ev = events_frame(snap, filters)
+    at = at_instant(snap, filters)
+    fig = make_events_timeline_figure(ev, at=at, title=f"Closures, suspensions and policy events — {', '.join(filters.states)}",
+                                      caption=caption(snap, filters, "events"))
+    return ChartSpec("events", fig, events_timeline_table(ev, at=at))
+
+
+def waits_chart(snap: Snapshot, filters: Filters, crossing_id: str) -> ChartSpec | None:
+    from .figures import make_waits_figure, waits_table
+    c = snap.crossings[snap.crossings["crossing_id"] == crossing_id]
+    if not len(c) or pd.isna(c["port_number"].iloc[0]):
+        return None
+    w = snap.waits[snap.waits["port_number"] == c["port_number"].iloc[0]]
+    if w.empty:
+        return None
+    fig = make_waits_figure(w, title=f"Lane waits — {crossing_label(snap, crossing_id)}",
+                            caption=caption(snap, filters.with_(crossing=crossing_id), "waits"))
+    return ChartSpec("waits", fig, waits_table(w))
+
+
+def _chart_events(snap: Snapshot, filters: Filters) -> pd.DataFrame:
+    ev = events_frame(snap, filters)
+    return ev[ev["kind"].isin(CHART_EVENT_KINDS)]
+
+
+def all_charts(snap: Snapshot, filters: Filters) -> dict[str, ChartSpec]:
+    """Every chart of the page for these filters (what ``borderwatch export --chart all`` writes)."""
+    status = status_frame(snap, filters)
+    charts = {"map": map_chart(snap, filters, status), "volumes": volumes_chart(snap, filters),
+              "compare": compare_chart(snap, filters), "events": events_chart(snap, filters)}
+    if filters.crossing:
+        w = waits_chart(snap, filters, filters.crossing)
+        if w is not None:
+            charts["waits"] = w
+    return charts
+
+
+# ------------------------------------------------------------------ page helpers
+ZONE_LABEL = {"America/Los_Angeles": "CA", "America/Phoenix": "AZ", "America/Denver": "El Paso area",
+              "America/Chicago": "TX"}
+
+
+def as_of_local_summary(snap: Snapshot, states=("TX", "AZ", "CA")) -> str:
+    """'2022-06-29 10:25 PDT (CA) · 10:25 MST (AZ) · ...' for the zones of the selected states."""
+    at = snap.cbp_as_of
+    if at is None:
+        return "unknown time"
+    c = snap.crossings[snap.crossings["state"].isin(states)]
+    zones = [z for z in ZONE_LABEL if z in set(c["tz"])]
+    parts = []
+    for i, z in enumerate(zones):
+        parts.append(f"{fmt_local(at, z, with_date=(i == 0))} ({ZONE_LABEL[z]})")
+    return " · ".join(parts)
+
+
+def crossing_options(snap: Snapshot, states) -> list[str]:
+    c = snap.crossings[snap.crossings["state"].isin(states)]
+    c = c.assign(_label=[crossing_label(snap, i) for i in c["crossing_id"]]).sort_values("_label")
+    return list(c["crossing_id"])
+
+
+def family_measures(snap: Snapshot, family: str) -> list[str]:
+    v = snap.volumes
+    return sorted(v.loc[v["family"] == family, "measure"].unique().tolist())
+
+
+def export_stem(name: str, fig: go.Figure) -> str:
+    from .export import safe_filename
+    title = fig.layout.title.text or name
+    return safe_filename("borderwatch", name, title)[:120]
+
+
+def display_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Tables for the screen: tuples joined, timestamps as local text, missing as 'no reading'/blank."""
+    out = df.copy()
+    for c in out.columns:
+        s = out[c]
+        if s.dtype == object:
+            out[c] = s.map(_display_cell)
+    return out
+
+
+def _display_cell(v):
+    if isinstance(v, (tuple, list)):
+        return "; ".join(str(x) for x in v)
+    if isinstance(v, pd.Timestamp):
+        return fmt_local(v) if v.tzinfo else v.strftime("%Y-%m-%d %H:%M")
+    return v
+
+
+def table_csv(df: pd.DataFrame) -> str:
+    from .cli import frame_records
+    recs = frame_records(df)
+    return pd.DataFrame(recs, columns=list(df.columns)).to_csv(index=False, lineterminator="\n")
+
+
+LANE_NAMES = {"standard": "Standard", "sentri": "SENTRI/NEXUS", "ready": "Ready", "fast": "FAST"}
+MODE_NAMES = {"passenger": "Passenger vehicles", "pedestrian": "Pedestrians", "commercial": "Commercial"}
+
+
+def lanes_table(snap: Snapshot, crossing_id: str) -> pd.DataFrame | None:
+    """The crossing's lanes as the feed describes them; N/A lane types (that don't exist) are left out;
+    missing waits read 'no reading', never 0."""
+    c = snap.crossings[snap.crossings["crossing_id"] == crossing_id]
+    if not len(c) or pd.isna(c["port_number"].iloc[0]):
+        return None
+    w = snap.waits[(snap.waits["port_number"] == c["port_number"].iloc[0])
+                   & (snap.waits["operational_status"].fillna("N/A") != "N/A")]
+    if w.empty:
+        return None
+    rows = []
+    for r in w.to_dict("records"):
+        if r["stale_reading"]:
+            wait = "stale (port closed)"
+        elif pd.isna(r["delay_minutes"]):
+            wait = f"no reading ({r['operational_status']})"
+        else:
+            wait = f"{int(r['delay_minutes'])} min"
+        lanes = "" if pd.isna(r["lanes_open"]) else str(int(r["lanes_open"]))
+        if not pd.isna(r["max_lanes"]):
+            lanes = f"{lanes or '–'} of {int(r['max_lanes'])}"
+        rows.append({"mode": MODE_NAMES.get(r["mode"], r["mode"]), "lane": LANE_NAMES.get(r["lane"], r["lane"]),
+                     "wait": wait, "lanes open": lanes, "status": r["operational_status"],
+                     "updated (local)": fmt_local(r["updated_at"]) if not pd.isna(r["updated_at"]) else ""})
+    return pd.DataFrame(rows)
+
+
+def events_display(ev: pd.DataFrame) -> pd.DataFrame:
+    out = pd.DataFrame({
+        "event": ev["title"], "kind": ev["kind"].str.replace("_", " "), "state": ev["state"],
+        "crossings": ev["crossings"].map("; ".join), "modes": ev["modes"].map("; ".join),
+        "start": ev["start"].map(lambda t: fmt_local(t)),
+        "end": ev["end"].map(lambda t: "ongoing / unknown" if pd.isna(t) else fmt_local(t)),
+        "confidence": ev["confidence"], "summary": ev["summary"],
+        "sources": ev["source_urls"].map(list),
+    })
+    return out.reset_index(drop=True)
+
+
+def status_display(status: pd.DataFrame) -> pd.DataFrame:
+    out = status[["state", "port_name", "crossing_name", "status", "reason", "port_status", "updated_at",
+                  "event_ids", "port_number", "crossing_id"]].copy()
+    out["updated_at"] = out["updated_at"].map(lambda t: fmt_local(t) if not pd.isna(t) else "no reading")
+    out["event_ids"] = out["event_ids"].map("; ".join)
+    return out.sort_values(["state", "port_name", "crossing_name"], na_position="first").reset_index(drop=True)
+
+
+_EXPORT_STATE: dict[str, tuple[bool, str]] = {}
+
+
+def export_available() -> tuple[bool, str]:
+    """(True, '') when a Chrome/Chromium is found for image export; else (False, how to get one)."""
+    if "v" not in _EXPORT_STATE:
+        from .export import _unavailable_message, find_chrome
+        path = find_chrome()
+        _EXPORT_STATE["v"] = (True, "") if path else (False, _unavailable_message())
+    return _EXPORT_STATE["v"]

@@ -1,0 +1,113 @@
+"""The embedded snapshot in ``data/`` (read-only) and refreshed snapshots in ``$BORDERWATCH_HOME``.
+
+``manifest.json`` lists every file with its source, as-of time, sha256 and row count. Loading checks the
+hashes, so a damaged snapshot fails loudly instead of showing wrong data.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .config import get_settings
+from .errors import FeedError
+
+MANIFEST = "manifest.json"
+
+
+@dataclass
+class Snapshot:
+    """Everything the dashboard shows, loaded once."""
+
+    waits: pd.DataFrame
+    volumes: pd.DataFrame
+    crossings: pd.DataFrame
+    events: pd.DataFrame
+    manifest: dict
+    data_dir: Path
+    label: str = "embedded snapshot"
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def snapshot_id(self) -> str:
+        return str(self.manifest.get("snapshot_id", ""))
+
+    @property
+    def cbp_as_of(self) -> pd.Timestamp | None:
+        v = self.file_entry("cbp").get("as_of")
+        return pd.Timestamp(v).tz_convert("UTC") if v else None
+
+    @property
+    def bts_through(self) -> pd.Timestamp | None:
+        v = self.file_entry("bts").get("through")
+        return pd.Timestamp(v) if v else None
+
+    def file_entry(self, role: str) -> dict:
+        for f in self.manifest.get("files", []):
+            if f.get("role") == role:
+                return f
+        return {}
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def read_manifest(data_dir: Path, verify: bool = True) -> dict:
+    path = data_dir / MANIFEST
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise FeedError(str(path), "snapshot manifest not found (run 'make snapshot' or check BORDERWATCH_DATA_DIR)") from exc
+    except json.JSONDecodeError as exc:
+        raise FeedError(str(path), f"not valid JSON: {exc}") from exc
+    if verify:
+        for f in manifest.get("files", []):
+            p = data_dir / f["path"]
+            if not p.exists():
+                raise FeedError(str(p), "listed in the snapshot manifest but missing")
+            if f.get("sha256") and sha256_file(p) != f["sha256"]:
+                raise FeedError(str(p), "sha256 differs from the snapshot manifest: the file was changed or damaged")
+    return manifest
+
+
+def load_snapshot(data_dir: str | Path | None = None, *, verify: bool = True) -> Snapshot:
+    """Load the snapshot in ``data_dir`` (default: the embedded ``data/``)."""
+    from .bts import read_volumes_parquet
+    from .cbp import read_cbp
+    from .crossings import port_zones, read_crossings
+    from .events import read_events
+
+    data_dir = Path(data_dir) if data_dir else get_settings().data_dir
+    manifest = read_manifest(data_dir, verify=verify)
+    files = {f["role"]: f for f in manifest.get("files", [])}
+    crossings = read_crossings(data_dir / files["crossings"]["path"])
+    cbp = files["cbp"]
+    retrieved = pd.Timestamp(cbp["as_of"]).tz_convert("UTC") if cbp.get("as_of") else None
+    waits = read_cbp(data_dir / cbp["path"], zones=port_zones(crossings), retrieved_at=retrieved)
+    volumes = read_volumes_parquet(data_dir / files["bts"]["path"])
+    events = read_events(data_dir / files["events"]["path"], crossings=crossings)
+    return Snapshot(waits=waits, volumes=volumes, crossings=crossings, events=events,
+                    manifest=manifest, data_dir=data_dir)
+
+
+def with_live_waits(snap: Snapshot, waits: pd.DataFrame) -> Snapshot:
+    """The same snapshot with the CBP part replaced by a live fetch (as-of = its retrieval time)."""
+    from .status import feed_as_of
+
+    as_of = feed_as_of(waits)
+    manifest = json.loads(json.dumps(snap.manifest, default=str))
+    for f in manifest.get("files", []):
+        if f.get("role") == "cbp":
+            f.update({"as_of": as_of.isoformat() if as_of is not None else None, "path": None,
+                      "sha256": None, "provenance": "live fetch"})
+    manifest["snapshot_id"] = f"{snap.snapshot_id}+live"
+    return Snapshot(waits=waits, volumes=snap.volumes, crossings=snap.crossings, events=snap.events,
+                    manifest=manifest, data_dir=snap.data_dir, label="live CBP feed")

@@ -1,0 +1,123 @@
+"""Maintainer tool: build the embedded snapshot in data/ from the real captures in ../shared/data.
+
+    python tools/build_snapshot.py                 # copy the CBP capture, rebuild BTS parquet, write manifest
+    python tools/build_snapshot.py --manifest-only # after editing data/events.csv or data/crossings.csv
+
+Only this tool reads ../shared; the app never does.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import shutil
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from loaders.snapshot import MANIFEST, sha256_file  # noqa: E402
+
+SHARED = ROOT.parent / "shared" / "data"
+DATA = ROOT / "data"
+
+CBP_FILE = "cbp/bwtnew_2022-06-29.json"
+CBP_AS_OF = "2022-06-29T17:25:15+00:00"  # the capture's HTTP Date header
+BTS_FILE = "bts_volumes_tx_az_ca.parquet"
+
+FILES = [
+    {
+        "role": "cbp", "path": CBP_FILE, "format": "json",
+        "title": "CBP Border Wait Times feed",
+        "source_url": "https://bwt.cbp.gov/api/bwtnew",
+        "as_of": CBP_AS_OF,
+        "provenance": "full GET of https://bwt.cbp.gov/api/bwtnew, HTTP Date 2022-06-29 17:25:15 GMT; "
+                      "copied from WSDOT-GIS/border-crossings @ 9d51bfbe, samples/currentBorderCrossings.json",
+        "license": "U.S. government work, public domain",
+    },
+    {
+        "role": "bts", "path": BTS_FILE, "format": "parquet",
+        "title": "BTS Border Crossing Entry Data (monthly inbound counts), US-Mexico border, TX/AZ/CA",
+        "source_url": "https://data.bts.gov/resource/keg4-3bc2.json",
+        "provenance": "complete BTS data set Jan 1996 - Feb 2025 (399,406 rows), copied from "
+                      "ankan00V/MLflow-border-crossing-MLops @ 8dc5c26b, Border_Crossing_Entry_Data.csv; "
+                      "filtered to US-Mexico Border and Texas/Arizona/California by tools/build_snapshot.py",
+        "license": "U.S. government work, public domain",
+    },
+    {
+        "role": "crossings", "path": "crossings.csv", "format": "csv",
+        "title": "Crossings reference (project-curated)",
+        "provenance": "tools/build_crossings.py: TxDOT/UNT bridge coordinates (unt-clscm/CBP-Border-Crossings "
+                      "@ 8ddf7a38), BTS port points, CBP 2022 feed port numbers and lane maxima",
+    },
+    {
+        "role": "events", "path": "events.csv", "format": "csv",
+        "title": "Closure and policy events (project-curated registry, each with sources)",
+        "provenance": "hand-curated; see data/EVENTS.md",
+    },
+]
+
+
+def build_data() -> None:
+    from loaders.bts import filter_volumes, read_bts, write_volumes_parquet
+    (DATA / "cbp").mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(SHARED / "cbp/bwtnew_2022-06-29.json", DATA / CBP_FILE)
+    full = read_bts(SHARED / "bts/Border_Crossing_Entry_Data_1996-01_to_2025-02.csv.gz")
+    vol = filter_volumes(full, states=("TX", "AZ", "CA"))
+    vol = vol[vol["border"] == "US-Mexico Border"]
+    write_volumes_parquet(vol, DATA / BTS_FILE)
+
+
+def write_manifest() -> dict:
+    from loaders.crossings import port_zones, read_crossings
+    from loaders.bts import read_volumes_parquet
+    from loaders.cbp import read_cbp
+    from loaders.events import read_events
+
+    crossings = read_crossings(DATA / "crossings.csv")
+    counts = {
+        "cbp": read_cbp(DATA / CBP_FILE, zones=port_zones(crossings))["port_number"].nunique(),
+        "crossings": len(crossings),
+        "events": len(read_events(DATA / "events.csv", crossings=crossings)),
+    }
+    vol = read_volumes_parquet(DATA / BTS_FILE)
+    counts["bts"] = len(vol)
+    files = []
+    for f in FILES:
+        entry = dict(f)
+        entry["sha256"] = sha256_file(DATA / f["path"])
+        entry["bytes"] = (DATA / f["path"]).stat().st_size
+        entry["rows"] = int(counts[f["role"]])
+        if f["role"] == "cbp":
+            entry["rows_unit"] = "crossings"
+        if f["role"] == "bts":
+            entry["first"] = vol["month"].min().strftime("%Y-%m-%d")
+            entry["through"] = vol["month"].max().strftime("%Y-%m-%d")
+            entry["conflicts"] = vol.attrs.get("conflicts", [])
+        files.append(entry)
+    sid = hashlib.sha256("".join(f["sha256"] for f in files).encode()).hexdigest()[:12]
+    manifest = {
+        "snapshot_id": sid,
+        "label": "embedded snapshot",
+        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "files": files,
+    }
+    (DATA / MANIFEST).write_text(json.dumps(manifest, indent=1, default=str) + "\n", encoding="utf-8")
+    return manifest
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--manifest-only", action="store_true")
+    args = ap.parse_args()
+    if not args.manifest_only:
+        build_data()
+    m = write_manifest()
+    print(f"snapshot {m['snapshot_id']}: " + ", ".join(f"{f['role']} {f['rows']} rows" for f in m["files"]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
