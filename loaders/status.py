@@ -100,46 +100,44 @@ def crossing_status(
         at = feed_as_of(waits)
         if at is None:
             raise ValueError("no time given and the feed carries no as-of time: pass at=")
-    ref = crossings.copy()
-    by_port = {str(p): r for p, r in zip(ref["port_number"], ref.to_dict("records")) if not pd.isna(p)}
+    by_port = {str(r["port_number"]): r for r in crossings.to_dict("records") if not pd.isna(r["port_number"])}
     ev_idx = _event_index(events)
+    facts = _port_facts(waits, at, stale_after)
 
     rows: list[dict] = []
     seen_ids: set[str] = set()
-    for port_number, g in waits.groupby("port_number", sort=False):
-        ref_row = by_port.get(str(port_number))
-        first = g.iloc[0]
-        state = first["state"] if not pd.isna(first["state"]) else (ref_row["state"] if ref_row else pd.NA)
+    for port_number, fa in facts.items():
+        ref_row = by_port.get(port_number)
+        state = fa["state"] if not pd.isna(fa["state"]) else (ref_row["state"] if ref_row else pd.NA)
         if states and (pd.isna(state) or state not in states):
             continue
         cid = ref_row["crossing_id"] if ref_row else pd.NA
         if ref_row:
             seen_ids.add(cid)
-        modes = tuple(ref_row["modes"]) if ref_row else tuple(sorted(set(g["mode"])))
-        tz = str(first["tz"])
+        modes = tuple(ref_row["modes"]) if ref_row else fa["modes"]
+        tz = fa["tz"]
         t = resolve_at(at, tz)
-        evs = ev_idx.get(str(port_number), []) + (ev_idx.get(str(cid), []) if ref_row else [])
-        status, reason, ev_ids, current = _decide(g, evs, modes, t, stale_after)
-        upd = g["updated_at_utc"].dropna()
+        evs = ev_idx.get(port_number, []) + (ev_idx.get(str(cid), []) if ref_row else [])
+        status, reason, ev_ids = _decide(fa, evs, modes, t)
         rows.append({
-            "crossing_id": cid, "port_number": str(port_number),
-            "port_name": first["port_name"], "crossing_name": first["crossing_name"],
+            "crossing_id": cid, "port_number": port_number,
+            "port_name": fa["port_name"], "crossing_name": fa["crossing_name"],
             "state": state, "status": status, "reason": reason,
             # The feed's port_status speaks only for the time the feed was taken.
-            "port_status": first["port_status"] if current else pd.NA,
-            "updated_at": upd.max().tz_convert(tz) if len(upd) else pd.NA,
+            "port_status": fa["port_status"] if fa["current"] else pd.NA,
+            "updated_at": fa["updated"].tz_convert(tz) if not pd.isna(fa["updated"]) else pd.NA,
             "tz": tz, "event_ids": ev_ids,
         })
     if include_reference_only:
-        for r in ref.to_dict("records"):
+        for r in crossings.to_dict("records"):
             if r["crossing_id"] in seen_ids or (states and r["state"] not in states):
                 continue
-            if not pd.isna(r["port_number"]) and str(r["port_number"]) in set(waits["port_number"]):
+            if not pd.isna(r["port_number"]) and str(r["port_number"]) in facts:
                 continue
             t = resolve_at(at, r["tz"])
             keys = [r["crossing_id"]] + ([str(r["port_number"])] if not pd.isna(r["port_number"]) else [])
             evs = [e for k in keys for e in ev_idx.get(k, [])]
-            status, reason, ev_ids, _ = _decide(None, evs, tuple(r["modes"]), t, stale_after)
+            status, reason, ev_ids = _decide(None, evs, tuple(r["modes"]), t)
             rows.append({
                 "crossing_id": r["crossing_id"], "port_number": r["port_number"],
                 "port_name": r["port_name"], "crossing_name": r["crossing_name"], "state": r["state"],
@@ -150,11 +148,47 @@ def crossing_status(
     return conform(frame, STATUS_COLUMNS, "status")
 
 
-def _decide(g: pd.DataFrame | None, evs: list[dict], modes: tuple, t: pd.Timestamp,
-            stale_after: pd.Timedelta) -> tuple[str, str, tuple[str, ...], bool]:
-    """(status, reason, active event ids, whether the feed is current at t) for one crossing."""
-    active = []
-    seen = set()
+def _port_facts(waits: pd.DataFrame, at: pd.Timestamp, stale_after: pd.Timedelta) -> dict[str, dict]:
+    """Per feed crossing, what the feed says at ``at``, computed column-wise in one pass:
+    whether the feed is current, how many lane readings are live / fresh / Lanes Closed, any pending."""
+    if waits.empty:
+        return {}
+    w = waits
+    pn = w["port_number"].astype(str)
+    tz = w["tz"].astype(str)
+    t_by_zone = {z: resolve_at(at, z).tz_convert("UTC") for z in tz.unique()}
+    t = pd.to_datetime(tz.map(t_by_zone), utc=True)
+    lo, hi = t - stale_after, t + FUTURE_TOLERANCE
+    feed_utc = pd.to_datetime(w["feed_time"], utc=True)
+    taken = w["retrieved_at"].where(w["retrieved_at"].notna(), feed_utc).groupby(pn).transform("max")
+    current = (taken >= lo) & (taken <= hi)
+    op = w["operational_status"].fillna("N/A")
+    live = op.isin(READING_STATUSES) & ~w["stale_reading"].astype(bool)
+    # A 'Lanes Closed' lane carries no update time: it is a reading as of the time the feed was taken.
+    when = w["updated_at_utc"].where(w["updated_at_utc"].notna(), taken)
+    fresh = live & current & (when >= lo) & (when <= hi)
+    agg = pd.DataFrame({
+        "pn": pn, "current": current, "live": live, "fresh": fresh,
+        "closed": fresh & op.eq("Lanes Closed"), "pending": op.eq("Update Pending"),
+        "updated": w["updated_at_utc"],
+    }).groupby("pn", sort=False).agg(current=("current", "any"), n_live=("live", "sum"),
+                                      n_fresh=("fresh", "sum"), n_closed=("closed", "sum"),
+                                      pending=("pending", "any"), updated=("updated", "max"))
+    first = w.assign(pn=pn).drop_duplicates("pn").set_index("pn")
+    modes = w.assign(pn=pn).groupby("pn", sort=False)["mode"].agg(lambda m: tuple(sorted(set(m))))
+    out: dict[str, dict] = {}
+    for key, a in zip(agg.index, agg.to_dict("records")):
+        f = first.loc[key]
+        out[key] = {**a, "port_name": f["port_name"], "crossing_name": f["crossing_name"],
+                    "state": f["state"], "tz": str(f["tz"]), "port_status": f["port_status"],
+                    "modes": modes[key]}
+    return out
+
+
+def _decide(fa: dict | None, evs: list[dict], modes: tuple, t: pd.Timestamp) -> tuple[str, str, tuple[str, ...]]:
+    """(status, reason, active event ids) for one crossing: ``fa`` are its feed facts (None when the
+    feed lacks the crossing), ``evs`` the events naming it."""
+    active, seen = [], set()
     for ev in evs:
         if ev["id"] not in seen and _active(ev, t):
             active.append(ev)
@@ -163,48 +197,23 @@ def _decide(g: pd.DataFrame | None, evs: list[dict], modes: tuple, t: pd.Timesta
     closing = [e for e in active if e["kind"] in CLOSING_KINDS]
     full = [e for e in closing if _covers(tuple(e["modes"]), modes)]
     if full:
-        return "closed", f"event {full[0]['id']}", ev_ids, _feed_current(g, t, stale_after)
-
-    feed_current = False
-    fresh = None
-    if g is not None:
-        # The feed speaks for [feed_time - stale_after, feed_time]; the port_status is as of feed_time.
-        ft = pd.to_datetime(g["feed_time"].map(lambda x: x.tz_convert("UTC") if not pd.isna(x) else pd.NaT), utc=True)
-        rt = g["retrieved_at"]
-        taken = rt.where(rt.notna(), ft).max()
-        feed_current = not pd.isna(taken) and (t - stale_after) <= taken <= t + FUTURE_TOLERANCE
-        if feed_current and str(g["port_status"].iloc[0]) == "Closed":
-            return "closed", "feed: port_status Closed", ev_ids, True
-        live = g[g["operational_status"].isin(READING_STATUSES) & ~g["stale_reading"]]
-        # A 'Lanes Closed' lane carries no update time: it is a reading as of the feed time.
-        when = live["updated_at_utc"].where(live["updated_at_utc"].notna(), taken if not pd.isna(taken) else pd.NaT)
-        ok = (when >= t - stale_after) & (when <= t + FUTURE_TOLERANCE)
-        fresh = live[ok.fillna(False).astype(bool)]
-
+        return "closed", f"event {full[0]['id']}", ev_ids
+    if fa is not None and fa["current"] and str(fa["port_status"]) == "Closed":
+        return "closed", "feed: port_status Closed", ev_ids
     partial_evs = [e for e in active if e["kind"] in PARTIAL_KINDS or e in closing]
     if partial_evs:
-        return "partial", f"event {partial_evs[0]['id']}", ev_ids, feed_current
-    if g is None:
-        return "unknown", "no wait-time feed for this crossing", ev_ids, False
-    if not feed_current:
-        return "unknown", "feed not current at this time (no reading within 2 h)", ev_ids, False
-    if fresh is None or fresh.empty:
-        pending = g["operational_status"].eq("Update Pending").any()
-        why = "readings pending" if pending else "no lane reading within 2 h"
-        return "unknown", f"feed: {why}", ev_ids, True
-    closed_lanes = int(fresh["operational_status"].eq("Lanes Closed").sum())
-    old = len(live) - len(fresh)
+        return "partial", f"event {partial_evs[0]['id']}", ev_ids
+    if fa is None:
+        return "unknown", "no wait-time feed for this crossing", ev_ids
+    if not fa["current"]:
+        return "unknown", "feed not current at this time (no reading within 2 h)", ev_ids
+    n_fresh, n_closed, old = int(fa["n_fresh"]), int(fa["n_closed"]), int(fa["n_live"] - fa["n_fresh"])
+    if n_fresh == 0:
+        return "unknown", "feed: readings pending" if fa["pending"] else "feed: no lane reading within 2 h", ev_ids
     tail = f"; {old} older reading(s) not counted" if old else ""
-    if closed_lanes:
-        return "partial", f"feed: {closed_lanes} of {len(fresh)} current lane types report Lanes Closed{tail}", ev_ids, True
-    return "open", f"feed: {len(fresh)} lane type(s) reporting within 2 h{tail}", ev_ids, True
-
-
-def _feed_current(g: pd.DataFrame | None, t: pd.Timestamp, stale_after: pd.Timedelta) -> bool:
-    if g is None:
-        return False
-    taken = feed_as_of(g)
-    return taken is not None and (t - stale_after) <= taken <= t + FUTURE_TOLERANCE
+    if n_closed:
+        return "partial", f"feed: {n_closed} of {n_fresh} current lane types report Lanes Closed{tail}", ev_ids
+    return "open", f"feed: {n_fresh} lane type(s) reporting within 2 h{tail}", ev_ids
 
 
 def feed_as_of(waits: pd.DataFrame) -> pd.Timestamp | None:

@@ -41,3 +41,15 @@ def data_dir() -> Path:
 def crossings():
     from loaders.crossings import load_crossings
     return load_crossings(DATA_DIR)
+
+
+@pytest.fixture(scope="session")
+def snapshot():
+    from loaders.snapshot import load_snapshot
+    return load_snapshot(DATA_DIR)
+
+
+@pytest.fixture(scope="session")
+def events(crossings):
+    from loaders.events import load_events
+    return load_events(DATA_DIR, crossings=crossings)
