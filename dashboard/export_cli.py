@@ -1,0 +1,113 @@
+"""``borderwatch export``: write the page's figures as PNG/SVG/PDF with a manifest, for given filters."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from loaders.errors import BorderwatchError
+
+CHARTS = ("map", "volumes", "compare", "events", "waits")
+
+
+def add_export_parser(sub) -> None:
+    x = sub.add_parser("export", help="write chart images (PNG/SVG/PDF) and a manifest.json, offline",
+                       description="Render the same figures the page shows for the same filters.")
+    x.add_argument("--chart", default="all", help=f"one or more of {', '.join(CHARTS)} (comma-separated), or all")
+    x.add_argument("--state", help="comma-separated: TX,AZ,CA (default all three)")
+    x.add_argument("--crossing", help="a crossing_id from data/crossings.csv, e.g. az-lukeville")
+    x.add_argument("--port", help="BTS port code(s) for the volume charts, comma-separated")
+    x.add_argument("--family", choices=("vehicles", "people", "freight"), default="vehicles")
+    x.add_argument("--measure", help="one BTS measure, e.g. 'Personal Vehicles'")
+    x.add_argument("--mode", help="comma-separated: passenger,pedestrian,commercial,rail")
+    x.add_argument("--from", dest="start", help="first month, YYYY-MM")
+    x.add_argument("--to", dest="end", help="last month, YYYY-MM")
+    x.add_argument("--at", help="status as of this time (ISO date or date-time)")
+    x.add_argument("--format", choices=("png", "svg", "pdf"), default="png")
+    x.add_argument("--width", type=int, default=1200, help="CSS pixels (default 1200)")
+    x.add_argument("--height", type=int, help="CSS pixels (default: the chart's own height)")
+    x.add_argument("--scale", type=float, default=1.0, help="pixel ratio for PNG (default 1)")
+    x.add_argument("--out", default="borderwatch-export", help="output folder (default ./borderwatch-export)")
+    x.set_defaults(func=cmd_export)
+
+
+def export_filters(args):
+    """Filters from the export flags, validated the same way as a page URL."""
+    from dashboard.filters import Filters
+    q = {k: v for k, v in {"state": args.state, "crossing": args.crossing, "port": args.port,
+                            "family": args.family, "measure": args.measure, "mode": args.mode,
+                            "from": args.start, "to": args.end, "at": args.at}.items() if v}
+    f = Filters.from_query(q)
+    if f.warnings:
+        raise BorderwatchError("; ".join(w.replace("ignored ", "bad value ") for w in f.warnings))
+    return f
+
+
+def charts_wanted(value: str) -> list[str]:
+    names = list(CHARTS) if value == "all" else [c.strip() for c in value.split(",") if c.strip()]
+    bad = [c for c in names if c not in CHARTS]
+    if bad or not names:
+        raise BorderwatchError(f"--chart: unknown chart(s) {', '.join(bad) or '(none)'}; choose from "
+                               f"{', '.join(CHARTS)} or all")
+    return names
+
+
+def manifest_for(snap, f, charts: list[str]) -> dict:
+    from dashboard import views
+    start, end = views.effective_months(snap, f)
+    cbp, bts = snap.file_entry("cbp"), snap.file_entry("bts")
+    return {
+        "charts": charts,
+        "filters": {**f.to_query(), "effective_months": f"{start}..{end}"},
+        "snapshot_id": snap.snapshot_id,
+        "data_sources": {
+            "cbp_wait_times": {"title": cbp.get("title"), "source_url": cbp.get("source_url"),
+                               "as_of": cbp.get("as_of"), "provenance": cbp.get("provenance")},
+            "bts_crossings": {"title": bts.get("title"), "source_url": bts.get("source_url"),
+                              "first_month": bts.get("first"), "through": bts.get("through"),
+                              "provenance": bts.get("provenance")},
+            "events": {"title": "project events registry (data/events.csv)", "rows": len(snap.events)},
+        },
+    }
+
+
+def file_stem(chart: str, f, snap) -> str:
+    from dashboard import views
+    from dashboard.export import safe_filename
+    start, end = views.effective_months(snap, f)
+    parts = [chart, "-".join(f.states)]
+    if f.crossing:
+        parts.append(f.crossing)
+    if chart in ("volumes", "compare"):
+        parts += [f.measure or f.family, start, end]
+    if chart in ("map", "events") and f.at:
+        parts.append(f"at-{f.at}")
+    return safe_filename(*parts)
+
+
+def cmd_export(args) -> int:
+    from dashboard import views
+    from dashboard.export import export_figures
+    from loaders.snapshot import load_snapshot
+
+    f = export_filters(args)
+    wanted = charts_wanted(args.chart)
+    snap = load_snapshot()
+    specs = views.all_charts(snap, f)
+    if "waits" in wanted and "waits" not in specs:
+        if args.chart != "all":
+            raise BorderwatchError("--chart waits needs --crossing with a CBP wait-time feed (e.g. ca-san-ysidro)")
+        wanted.remove("waits")
+    figures = {file_stem(c, f, snap): specs[c].figure for c in wanted}
+    paths = export_figures(figures, out_dir=Path(args.out), fmt=args.format, width=args.width,
+                           height=args.height, scale=args.scale, manifest=manifest_for(snap, f, wanted))
+    for p in paths:
+        print(p)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    p = argparse.ArgumentParser()
+    add_export_parser(p.add_subparsers(dest="command"))
+    a = p.parse_args()
+    sys.exit(a.func(a))
