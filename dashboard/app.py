@@ -69,19 +69,13 @@ def _query_dict() -> dict[str, list[str]]:
     return {k: st.query_params.get_all(k) for k in st.query_params.keys()}
 
 
-def _month_options(snap: Snapshot) -> list[str]:
-    first = snap.volumes["month"].min()
-    last = snap.volumes["month"].max()
-    return [p.strftime("%Y-%m") for p in pd.period_range(first, last, freq="M")]
-
-
 def init_widgets(snap: Snapshot) -> None:
     """On a session's first run, set every widget from the URL (a shared link reopens the same view)."""
     if st.session_state.get("_init"):
         return
     f = Filters.from_query(_query_dict())
     st.session_state["_url_warnings"] = f.warnings
-    months = _month_options(snap)
+    months = views.month_options(snap)
     start, end = views.effective_months(snap, f)
     start = start if start in months else months[0]
     end = end if end in months else months[-1]
@@ -103,7 +97,7 @@ def init_widgets(snap: Snapshot) -> None:
 def filters_from_widgets(snap: Snapshot) -> Filters:
     ss = st.session_state
     start, end = ss["w_months"]
-    months = _month_options(snap)
+    months = views.month_options(snap)
     default_start, default_end = views.DEFAULT_START, months[-1]
     at = None
     if ss["w_at_on"]:
@@ -159,7 +153,8 @@ def chart_block(spec: views.ChartSpec | None, *, key: str, export_ok: bool, **ch
                                 key=f"{key}_png", icon=":material/image:", on_click="ignore")
         cols[1].download_button("SVG", data=lambda: render("svg"), file_name=f"{stem}.svg", mime="image/svg+xml",
                                 key=f"{key}_svg", icon=":material/draw:", on_click="ignore")
-    cols[2].download_button("CSV", data=views.table_csv(spec.table), file_name=f"{stem}.csv", mime="text/csv",
+    cols[2].download_button("CSV", data=lambda t=spec.table: views.table_csv(t), file_name=f"{stem}.csv",
+                            mime="text/csv",
                             key=f"{key}_csv", icon=":material/table:", on_click="ignore")
     with st.expander("Data behind this chart"):
         st.dataframe(views.display_table(spec.table), hide_index=True, width="stretch")
@@ -257,7 +252,7 @@ def main() -> None:
                      format_func=lambda c: "All crossings" if c is None else views.crossing_label(snap, c))
         st.multiselect("Modes", list(MODES), key="w_modes", format_func=lambda m: MODE_NAMES[m])
         # Seeded through value= (not session_state): AppTest loses a range slider's state otherwise.
-        st.select_slider("Months (volume charts)", options=_month_options(snap), key="w_months",
+        st.select_slider("Months (volume charts)", options=views.month_options(snap), key="w_months",
                          value=st.session_state["_months_initial"])
         st.toggle("Show status at another time", key="w_at_on",
                   help="See the map as it was, e.g. 2023-12-20: Lukeville, PedWest and Morley Gate closed.")
@@ -294,21 +289,27 @@ def main() -> None:
     with right:
         crossing_detail(snap, f, status, qkey, skey, export_ok)
 
-    t_vol, t_cmp, t_ev, t_tab = st.tabs(["Crossing volumes", "Compare", "Events timeline", "All crossings"])
-    with t_vol:
-        st.caption("BTS monthly inbound counts. Shaded spans are closures and suspensions from the events "
-                   "registry; BTS publishes about a quarter late.")
-        chart_block(chart_for(snap, skey, qkey, "volumes"), key="volumes_chart", export_ok=export_ok)
-    with t_cmp:
-        chart_block(chart_for(snap, skey, qkey, "compare"), key="compare_chart", export_ok=export_ok)
-    with t_ev:
-        ev_spec = chart_for(snap, skey, qkey, "events")
-        chart_block(ev_spec, key="events_chart", export_ok=export_ok)
-        st.markdown("**Events and their sources**")
-        st.dataframe(views.events_display(views.events_frame(snap, f)), hide_index=True, width="stretch",
-                     column_config={"sources": st.column_config.ListColumn("sources")})
-    with t_tab:
-        st.dataframe(views.status_display(status), hide_index=True, width="stretch")
+    # Only the open tab is built (tabs track state): a filter change pays for the map and one chart.
+    t_vol, t_cmp, t_ev, t_tab = st.tabs(["Crossing volumes", "Compare", "Events timeline", "All crossings"],
+                                        key="w_view", on_change="rerun")
+    if t_vol.open:
+        with t_vol:
+            st.caption("BTS monthly inbound counts. Shaded spans are closures and suspensions from the events "
+                       "registry; BTS publishes about a quarter late.")
+            chart_block(chart_for(snap, skey, qkey, "volumes"), key="volumes_chart", export_ok=export_ok)
+    if t_cmp.open:
+        with t_cmp:
+            st.caption("One measure, one panel per state or port, each on its own scale.")
+            chart_block(chart_for(snap, skey, qkey, "compare"), key="compare_chart", export_ok=export_ok)
+    if t_ev.open:
+        with t_ev:
+            chart_block(chart_for(snap, skey, qkey, "events"), key="events_chart", export_ok=export_ok)
+            st.markdown("**Events and their sources**")
+            st.dataframe(views.events_display(views.events_frame(snap, f)), hide_index=True, width="stretch",
+                         column_config={"sources": st.column_config.ListColumn("sources")})
+    if t_tab.open:
+        with t_tab:
+            st.dataframe(views.status_display(status), hide_index=True, width="stretch")
     st.caption(views.source_line(snap, cbp=True, bts=True, events=True)
                + " · CBP and BTS data are U.S. government works. Times are local to each crossing.")
 

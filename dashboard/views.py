@@ -136,13 +136,26 @@ def effective_months(snap: Snapshot, filters: Filters) -> tuple[str, str]:
     return filters.start or DEFAULT_START, end
 
 
+def memo(snap: Snapshot, key, build):
+    """Per-snapshot memo for small derived lookups (the snapshot is immutable)."""
+    if key not in snap.extra:
+        snap.extra[key] = build()
+    return snap.extra[key]
+
+
+def crossing_labels(snap: Snapshot) -> dict[str, str]:
+    """{crossing_id: 'Nogales – Morley Gate (AZ)'} for every crossing of the reference table."""
+    def build():
+        out = {}
+        for r in snap.crossings.to_dict("records"):
+            name = r["port_name"] if pd.isna(r["crossing_name"]) else f"{r['port_name']} – {r['crossing_name']}"
+            out[r["crossing_id"]] = f"{name} ({r['state']})"
+        return out
+    return memo(snap, "crossing_labels", build)
+
+
 def crossing_label(snap: Snapshot, crossing_id: str) -> str:
-    c = snap.crossings[snap.crossings["crossing_id"] == crossing_id]
-    if not len(c):
-        return crossing_id
-    r = c.iloc[0]
-    name = r["port_name"] if pd.isna(r["crossing_name"]) else f"{r['port_name']} – {r['crossing_name']}"
-    return f"{name} ({r['state']})"
+    return crossing_labels(snap).get(crossing_id, crossing_id)
 
 
 def map_chart(snap: Snapshot, filters: Filters, status: pd.DataFrame) -> ChartSpec:
@@ -246,14 +259,25 @@ def as_of_local_summary(snap: Snapshot, states=("TX", "AZ", "CA")) -> str:
 
 
 def crossing_options(snap: Snapshot, states) -> list[str]:
-    c = snap.crossings[snap.crossings["state"].isin(states)]
-    c = c.assign(_label=[crossing_label(snap, i) for i in c["crossing_id"]]).sort_values("_label")
-    return list(c["crossing_id"])
+    """Crossing ids of the given states, sorted by their label."""
+    labels = crossing_labels(snap)
+    by_state = memo(snap, "crossing_states", lambda: dict(zip(snap.crossings["crossing_id"], snap.crossings["state"])))
+    return sorted((c for c, s in by_state.items() if s in states), key=labels.__getitem__)
 
 
 def family_measures(snap: Snapshot, family: str) -> list[str]:
-    v = snap.volumes
-    return sorted(v.loc[v["family"] == family, "measure"].unique().tolist())
+    def build():
+        v = snap.volumes[["family", "measure"]].drop_duplicates()
+        return {f: sorted(g["measure"].tolist()) for f, g in v.groupby("family")}
+    return memo(snap, "family_measures", build).get(family, [])
+
+
+def month_options(snap: Snapshot) -> list[str]:
+    """Every month of the BTS data, 'YYYY-MM'."""
+    def build():
+        v = snap.volumes["month"]
+        return [p.strftime("%Y-%m") for p in pd.period_range(v.min(), v.max(), freq="M")]
+    return memo(snap, "month_options", build)
 
 
 def export_stem(name: str, fig: go.Figure) -> str:
