@@ -1,0 +1,117 @@
+"""The Streamlit page, headless through AppTest, on the embedded snapshot."""
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
+
+
+def new_app(**query) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=90)
+    for k, v in query.items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def specs(at):
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def map_spec(at):
+    for s in specs(at):
+        if any(t.get("type") == "scattergeo" for t in s["data"]):
+            return s
+    raise AssertionError("no map on the page")
+
+
+def map_points(spec) -> dict[str, str]:
+    """{crossing_id: status trace name} over the status traces of the map."""
+    out = {}
+    for t in spec["data"]:
+        if t.get("type") == "scattergeo" and t.get("meta") != "basemap":
+            for cd in t.get("customdata") or []:
+                out[cd[0]] = t["name"]
+    return out
+
+
+def hover_of(spec, crossing_id) -> str:
+    for t in spec["data"]:
+        if t.get("type") == "scattergeo" and t.get("meta") != "basemap":
+            for cd, h in zip(t.get("customdata") or [], t.get("hovertext") or t.get("text") or []):
+                if cd[0] == crossing_id:
+                    return h
+    raise AssertionError(crossing_id)
+
+
+@pytest.fixture(scope="module")
+def default_app():
+    return new_app()
+
+
+def test_default_page_renders(default_app):
+    at = default_app
+    assert not at.exception, [e.message for e in at.exception]
+    metrics = {m.label.split(" ", 1)[1]: int(m.value) for m in at.metric}
+    # The 2022-06-29 snapshot, TX+AZ+CA: 54 crossings, none closed that afternoon.
+    assert sum(metrics.values()) == 54
+    assert metrics["Closed"] == 0
+    assert metrics["Unknown"] >= 10  # rail bridges, dams, ferry, pending and stale crossings
+    assert len(map_points(map_spec(at))) == 54
+    assert any("Snapshot, not live" in w.value for w in at.warning)
+
+
+def test_state_filter_changes_map_and_volume_traces_and_url():
+    at = new_app()
+    vol_before = [s for s in specs(at) if s["data"][0].get("type") != "scattergeo"][0]
+    at.sidebar.multiselect[0].set_value(["AZ"]).run()
+    assert not at.exception
+    pts = map_points(map_spec(at))
+    assert len(pts) == 9 and all(c.startswith("az-") for c in pts)
+    assert at.query_params["state"] in ("AZ", ["AZ"])
+    vol_after = [s for s in specs(at) if s["data"][0].get("type") != "scattergeo"][0]
+    before_y = [t.get("y") for t in vol_before["data"] if t.get("name") == "Personal Vehicles"]
+    after_y = [t.get("y") for t in vol_after["data"] if t.get("name") == "Personal Vehicles"]
+    assert before_y and after_y and before_y != after_y  # AZ-only volumes differ from all three states
+    assert "AZ" in vol_after["layout"]["title"]["text"]
+
+
+def test_at_2023_12_20_marks_lukeville_closed_by_event():
+    at = new_app(state="AZ", at="2023-12-20")
+    assert not at.exception
+    spec = map_spec(at)
+    pts = map_points(spec)
+    assert pts["az-lukeville"].startswith("Closed")
+    assert pts["az-nogales-morley-gate"].startswith("Closed")
+    assert "2023-12-lukeville-closure" in hover_of(spec, "az-lukeville")
+    metrics = {m.label.split(" ", 1)[1]: int(m.value) for m in at.metric}
+    assert metrics["Closed"] == 2
+    assert any("2023-12-20" in i.value for i in at.info)
+    # widgets were set from the URL
+    assert at.sidebar.multiselect[0].value == ["AZ"]
+    assert at.sidebar.toggle[0].value is True
+
+
+def test_pending_only_crossing_is_unknown(default_app):
+    spec = map_spec(default_app)
+    pts = map_points(spec)
+    assert pts["ca-san-ysidro-pedwest"].startswith("Unknown")
+    assert "readings pending" in hover_of(spec, "ca-san-ysidro-pedwest")
+
+
+def test_crossing_selection_from_url_shows_lanes_without_zeros():
+    at = new_app(crossing="tx-fort-hancock-legacy")
+    assert not at.exception
+    lanes = [d.value for d in at.dataframe if "wait" in d.value.columns]
+    assert lanes, "lanes table missing"
+    waits = set(lanes[0]["wait"])
+    assert waits == {"no reading (Update Pending)"}
+
+
+def test_bad_url_values_are_reported_not_fatal():
+    at = new_app(state="AZ,XX", at="soon")
+    assert not at.exception
+    texts = " ".join(w.value for w in at.warning)
+    assert "XX" in texts and "at=soon" in texts
+    assert len(map_points(map_spec(at))) == 9
