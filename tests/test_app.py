@@ -26,6 +26,13 @@ def map_spec(at):
     raise AssertionError("no map on the page")
 
 
+def volume_spec(at):
+    for s in specs(at):
+        if s["data"] and all(t.get("type") == "scatter" for t in s["data"]):
+            return s
+    raise AssertionError("no volume chart on the page")
+
+
 def map_points(spec) -> dict[str, str]:
     """{crossing_id: status trace name} over the status traces of the map."""
     out = {}
@@ -64,13 +71,13 @@ def test_default_page_renders(default_app):
 
 def test_state_filter_changes_map_and_volume_traces_and_url():
     at = new_app()
-    vol_before = [s for s in specs(at) if s["data"][0].get("type") != "scattergeo"][0]
+    vol_before = volume_spec(at)
     at.sidebar.multiselect[0].set_value(["AZ"]).run()
     assert not at.exception
     pts = map_points(map_spec(at))
     assert len(pts) == 9 and all(c.startswith("az-") for c in pts)
     assert at.query_params["state"] in ("AZ", ["AZ"])
-    vol_after = [s for s in specs(at) if s["data"][0].get("type") != "scattergeo"][0]
+    vol_after = volume_spec(at)
     before_y = [t.get("y") for t in vol_before["data"] if t.get("name") == "Personal Vehicles"]
     after_y = [t.get("y") for t in vol_after["data"] if t.get("name") == "Personal Vehicles"]
     assert before_y and after_y and before_y != after_y  # AZ-only volumes differ from all three states
