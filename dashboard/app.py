@@ -18,7 +18,7 @@ from dashboard.figures.theme import STATUS_STYLE  # noqa: E402
 from dashboard.filters import FAMILIES, MODES, Filters  # noqa: E402
 from loaders.config import STATES, get_settings  # noqa: E402
 from loaders.errors import BorderwatchError  # noqa: E402
-from loaders.snapshot import Snapshot, load_snapshot, with_live_waits  # noqa: E402
+from loaders.snapshot import Snapshot, has_refreshed, load_snapshot, refreshed_dir, with_live_waits  # noqa: E402
 
 STATE_NAMES = {"TX": "Texas", "AZ": "Arizona", "CA": "California"}
 MODE_NAMES = {"passenger": "Passenger vehicles", "pedestrian": "Pedestrians", "commercial": "Commercial",
@@ -29,10 +29,16 @@ LIVE_TTL_S = 300
 
 
 # ------------------------------------------------------------------ data (cached)
-@st.cache_resource(show_spinner="Loading the embedded snapshot…")
-def embedded_snapshot(data_dir: str) -> Snapshot:
-    """The read-only snapshot, loaded once per server and shared by every session (never mutated)."""
+@st.cache_resource(show_spinner="Loading the snapshot…", max_entries=4)
+def cached_snapshot(data_dir: str, manifest_mtime: float) -> Snapshot:
+    """A read-only snapshot, loaded once per server and shared by every session (never mutated).
+    ``manifest_mtime`` makes a new ``borderwatch refresh`` visible without a restart."""
     return load_snapshot(data_dir)
+
+
+def snapshot_at(path) -> Snapshot:
+    m = path / "manifest.json"
+    return cached_snapshot(str(path), m.stat().st_mtime if m.exists() else 0.0)
 
 
 @st.cache_data(ttl=LIVE_TTL_S, show_spinner="Fetching the live CBP feed…", max_entries=2)
@@ -167,12 +173,12 @@ def header(snap: Snapshot, f: Filters, status: pd.DataFrame, live_error: str | N
     for w in st.session_state.get("_url_warnings", ()):
         st.warning(f"Link: {w}")
     if live_error:
-        st.error(f"Live CBP feed unavailable — showing the embedded snapshot instead. {live_error}")
+        st.error(f"Data source unavailable — showing the embedded snapshot instead. {live_error}")
     as_of = snap.cbp_as_of
     zones = views.as_of_local_summary(snap, f.states)
     age = (pd.Timestamp.now(tz="UTC") - as_of) if as_of is not None else None
     if snap.label != "live CBP feed":
-        st.warning(f"**Snapshot, not live.** CBP wait times as of {zones}. "
+        st.warning(f"**Snapshot, not live** ({snap.label}). CBP wait times as of {zones}. "
                    f"Use *Data source → Live CBP feed* in the sidebar when this machine is online.",
                    icon=":material/history:")
     elif age is not None and age > pd.Timedelta(hours=2):
@@ -224,19 +230,26 @@ def crossing_detail(snap: Snapshot, f: Filters, status: pd.DataFrame, qkey: tupl
 def main() -> None:
     settings = get_settings()
     try:
-        base = embedded_snapshot(str(settings.data_dir))
+        base = snapshot_at(settings.data_dir)
     except BorderwatchError as exc:
         st.error(f"Cannot load the embedded data: {exc}")
         st.stop()
     init_widgets(base)
 
+    sources = ["embedded"] + (["refreshed"] if has_refreshed(settings) else []) + ["live"]
+    names = {"embedded": "Embedded snapshot", "refreshed": "Last refresh", "live": "Live CBP feed"}
     with st.sidebar:
         st.header("Filters")
-        st.radio("Data source", ["embedded", "live"], key="w_source", horizontal=True,
-                 format_func=lambda s: {"embedded": "Embedded snapshot", "live": "Live CBP feed"}[s],
-                 help="The embedded snapshot works offline. Live fetches bwt.cbp.gov (cached 5 minutes).")
+        st.radio("Data source", sources, key="w_source", horizontal=True, format_func=names.__getitem__,
+                 help="The embedded snapshot works offline. 'Last refresh' is what `borderwatch refresh` "
+                      "saved. Live fetches bwt.cbp.gov (cached 5 minutes).")
     snap, live_error = base, None
-    if st.session_state["w_source"] == "live":
+    if st.session_state["w_source"] == "refreshed":
+        try:
+            snap = snapshot_at(refreshed_dir(settings))
+        except BorderwatchError as exc:
+            live_error = f"The refreshed snapshot cannot be read ({exc})."
+    elif st.session_state["w_source"] == "live":
         try:
             snap = with_live_waits(base, live_waits(base.crossings, base.snapshot_id))
         except BorderwatchError as exc:
@@ -274,7 +287,7 @@ def main() -> None:
     f = filters_from_widgets(snap)
     sync_url(f)
     qkey = tuple(sorted(f.to_query().items()))
-    skey = snap.snapshot_id + ("|live:" + str(snap.cbp_as_of) if snap.label == "live CBP feed" else "")
+    skey = f"{snap.snapshot_id}|{snap.label}|{snap.cbp_as_of}"
     export_ok, export_msg = views.export_available()
 
     status = status_for(snap, skey, qkey)

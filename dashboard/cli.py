@@ -86,11 +86,15 @@ def _at(value: str | None):
 
 # ---------------------------------------------------------------- data access
 def load_waits(source: str | None):
-    """(waits, crossings, events, as_of) for the CLI: the embedded snapshot, a file, a URL or 'live'."""
+    """(waits, crossings, events, as_of) for the CLI: the embedded snapshot, the refreshed one, a file,
+    a URL or 'live'."""
     from loaders.cbp import load_cbp
-    from loaders.snapshot import load_snapshot
+    from loaders.snapshot import load_snapshot, refreshed_dir
     from loaders.status import feed_as_of
 
+    if source == "refreshed":
+        snap = load_snapshot(refreshed_dir())
+        return snap.waits, snap.crossings, snap.events, snap.cbp_as_of
     snap = load_snapshot()
     if not source:
         return snap.waits, snap.crossings, snap.events, snap.cbp_as_of
@@ -125,7 +129,11 @@ def cmd_waits(args) -> int:
 def cmd_volumes(args) -> int:
     from loaders.bts import filter_volumes, read_bts
     from loaders.snapshot import load_snapshot
-    vol = read_bts(args.source) if args.source else load_snapshot().volumes
+    from loaders.snapshot import refreshed_dir
+    if args.source == "refreshed":
+        vol = load_snapshot(refreshed_dir()).volumes
+    else:
+        vol = read_bts(args.source) if args.source else load_snapshot().volumes
     vol = filter_volumes(vol, states=_states(args.state), ports=_list(args.port), measures=_list(args.measure),
                          start=_month(args.start, "--from"), end=_month(args.end, "--to"))
     out = vol[["port_code", "port_name", "state", "month", "measure", "value"]].copy()
@@ -146,6 +154,21 @@ def cmd_events(args) -> int:
     cols = ["id", "kind", "title", "state", "crossings", "modes", "direction", "start", "end", "confidence",
             "summary", "source_urls"]
     write_frame(ev[cols], args.format)
+    return 0
+
+
+def cmd_refresh(args) -> int:
+    """Fetch the live CBP feed and BTS counts into $BORDERWATCH_HOME/snapshot."""
+    from loaders.refresh import refresh_snapshot
+    sources = tuple(s for s in ("cbp", "bts") if s not in (args.skip or "").split(","))
+    res = refresh_snapshot(bts_start=args.bts_from, sources=sources)
+    for role in res.refreshed:
+        f = next(x for x in res.manifest["files"] if x["role"] == role)
+        when = f.get("as_of") or f"{f.get('first', '')[:7]} .. {f.get('through', '')[:7]}"
+        print(f"refreshed {role}: {f['rows']} rows, {when}")
+    for role, why in res.kept.items():
+        print(f"borderwatch: warning: kept the previous {role} data: {why}", file=sys.stderr)
+    print(f"snapshot {res.manifest['snapshot_id']} in {res.path}")
     return 0
 
 
@@ -177,7 +200,8 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--state", help="comma-separated: TX,AZ,CA (default all three)")
         sp.add_argument("--format", choices=FORMATS, default="table")
 
-    src = "CBP feed: a saved JSON/XML file, an http(s) URL, or 'live' (default: the embedded snapshot)"
+    src = ("CBP feed: a saved JSON/XML file, an http(s) URL, 'live', or 'refreshed' (the last 'borderwatch "
+           "refresh'); default: the embedded snapshot")
     s = sub.add_parser("status", help="status of every crossing (open/partial/closed/unknown) with the reason")
     common(s, src)
     s.add_argument("--at", help="evaluate at this time (ISO date or date-time; naive = each crossing's local time)")
@@ -201,6 +225,11 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--state", help="comma-separated: TX,AZ,CA")
     e.add_argument("--format", choices=FORMATS, default="table")
     e.set_defaults(func=cmd_events)
+
+    f = sub.add_parser("refresh", help="fetch the live CBP feed and BTS counts into $BORDERWATCH_HOME/snapshot")
+    f.add_argument("--bts-from", default="1996-01", help="first BTS month to fetch (default 1996-01)")
+    f.add_argument("--skip", help="comma-separated sources to leave as they are: cbp,bts")
+    f.set_defaults(func=cmd_refresh)
 
     r = sub.add_parser("run", help="open the dashboard (Streamlit) on this machine")
     r.add_argument("--port", type=int, default=8501)

@@ -95,7 +95,7 @@ def load_snapshot(data_dir: str | Path | None = None, *, verify: bool = True) ->
     volumes = read_volumes_parquet(data_dir / files["bts"]["path"])
     events = read_events(data_dir / files["events"]["path"], crossings=crossings)
     return Snapshot(waits=waits, volumes=volumes, crossings=crossings, events=events,
-                    manifest=manifest, data_dir=data_dir)
+                    manifest=manifest, data_dir=data_dir, label=manifest.get("label", "embedded snapshot"))
 
 
 def with_live_waits(snap: Snapshot, waits: pd.DataFrame) -> Snapshot:
@@ -111,3 +111,30 @@ def with_live_waits(snap: Snapshot, waits: pd.DataFrame) -> Snapshot:
     manifest["snapshot_id"] = f"{snap.snapshot_id}+live"
     return Snapshot(waits=waits, volumes=snap.volumes, crossings=snap.crossings, events=snap.events,
                     manifest=manifest, data_dir=snap.data_dir, label="live CBP feed")
+
+
+def write_manifest(data_dir: Path, files: list[dict], *, label: str) -> dict:
+    """Write ``manifest.json`` for ``files`` (each a dict with at least role and path; sha256 and bytes are
+    filled in here) and return it. The snapshot id is derived from the file hashes."""
+    from datetime import datetime, timezone
+
+    entries = []
+    for f in files:
+        p = data_dir / f["path"]
+        entries.append({**f, "sha256": sha256_file(p), "bytes": p.stat().st_size})
+    sid = hashlib.sha256("".join(e["sha256"] for e in entries).encode()).hexdigest()[:12]
+    manifest = {"snapshot_id": sid, "label": label,
+                "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "files": entries}
+    tmp = data_dir / (MANIFEST + ".tmp")
+    tmp.write_text(json.dumps(manifest, indent=1, default=str) + "\n", encoding="utf-8")
+    tmp.replace(data_dir / MANIFEST)
+    return manifest
+
+
+def refreshed_dir(settings=None) -> Path:
+    """Where ``borderwatch refresh`` keeps its snapshot: ``$BORDERWATCH_HOME/snapshot``."""
+    return (settings or get_settings()).home / "snapshot"
+
+
+def has_refreshed(settings=None) -> bool:
+    return (refreshed_dir(settings) / MANIFEST).is_file()

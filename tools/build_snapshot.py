@@ -8,17 +8,13 @@ Only this tool reads ../shared; the app never does.
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
 import shutil
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from loaders.snapshot import MANIFEST, sha256_file  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
 DATA = ROOT / "data"
@@ -71,41 +67,30 @@ def build_data() -> None:
 
 
 def write_manifest() -> dict:
-    from loaders.crossings import port_zones, read_crossings
     from loaders.bts import read_volumes_parquet
     from loaders.cbp import read_cbp
+    from loaders.crossings import port_zones, read_crossings
     from loaders.events import read_events
+    from loaders.snapshot import write_manifest as write
 
     crossings = read_crossings(DATA / "crossings.csv")
-    counts = {
+    vol = read_volumes_parquet(DATA / BTS_FILE)
+    rows = {
         "cbp": read_cbp(DATA / CBP_FILE, zones=port_zones(crossings))["port_number"].nunique(),
+        "bts": len(vol),
         "crossings": len(crossings),
         "events": len(read_events(DATA / "events.csv", crossings=crossings)),
     }
-    vol = read_volumes_parquet(DATA / BTS_FILE)
-    counts["bts"] = len(vol)
     files = []
     for f in FILES:
-        entry = dict(f)
-        entry["sha256"] = sha256_file(DATA / f["path"])
-        entry["bytes"] = (DATA / f["path"]).stat().st_size
-        entry["rows"] = int(counts[f["role"]])
+        entry = {**f, "rows": int(rows[f["role"]])}
         if f["role"] == "cbp":
             entry["rows_unit"] = "crossings"
         if f["role"] == "bts":
-            entry["first"] = vol["month"].min().strftime("%Y-%m-%d")
-            entry["through"] = vol["month"].max().strftime("%Y-%m-%d")
-            entry["conflicts"] = vol.attrs.get("conflicts", [])
+            entry.update(first=vol["month"].min().strftime("%Y-%m-%d"), through=vol["month"].max().strftime("%Y-%m-%d"),
+                         conflicts=vol.attrs.get("conflicts", []))
         files.append(entry)
-    sid = hashlib.sha256("".join(f["sha256"] for f in files).encode()).hexdigest()[:12]
-    manifest = {
-        "snapshot_id": sid,
-        "label": "embedded snapshot",
-        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "files": files,
-    }
-    (DATA / MANIFEST).write_text(json.dumps(manifest, indent=1, default=str) + "\n", encoding="utf-8")
-    return manifest
+    return write(DATA, files, label="embedded snapshot")
 
 
 def main() -> int:
