@@ -204,10 +204,12 @@ def compare_chart(snap: Snapshot, filters: Filters) -> ChartSpec:
 def events_chart(snap: Snapshot, filters: Filters) -> ChartSpec:
     from .figures import events_timeline_table, make_events_timeline_figure
     ev = events_frame(snap, filters)
-    at = at_instant(snap, filters)
-    fig = make_events_timeline_figure(ev, at=at, title=f"Closures, suspensions and policy events — {', '.join(filters.states)}",
+    # Ongoing events run to the chosen "as of" time, else to today (not to the snapshot's date).
+    at = parse_at(filters.at) if filters.at else None
+    fig = make_events_timeline_figure(ev, at=at, crossings=snap.crossings,
+                                      title=f"Closures, suspensions and policy events — {', '.join(filters.states)}",
                                       caption=caption(snap, filters, "events"))
-    return ChartSpec("events", fig, events_timeline_table(ev, at=at))
+    return ChartSpec("events", fig, events_timeline_table(ev, at=at, crossings=snap.crossings))
 
 
 def waits_chart(snap: Snapshot, filters: Filters, crossing_id: str) -> ChartSpec | None:

@@ -286,6 +286,32 @@ def test_map_colocated_crossings_are_fanned_out(status, crossings):
     assert table.loc["az-lukeville", "map_lon"] == table.loc["az-lukeville", "lon"]
 
 
+def test_map_labels_closed_and_partial_crossings_only(status, crossings):
+    fig = make_status_map_figure(status, crossings, states=("AZ", "CA", "TX"))
+    labels = next(t for t in fig.data if t.meta == "labels")
+    labelled = sorted(labels.ids)
+    want = sorted(status[status["status"].isin(["closed", "partial"])]["crossing_id"])
+    assert labelled == want and len(labelled) == 22   # 19 partial in the 2022 feed + 3 closed
+    text = dict(zip(labels.ids, labels.text))
+    assert labels.customdata is None                      # not a status point: the page never selects it
+    assert text["az-lukeville"] == "Lukeville"
+    assert text["tx-eagle-pass-rail"] == "Eagle Pass rail"
+    assert text["ca-san-ysidro-pedwest"] == "PedWest"
+    # only closed / partial: an open crossing such as San Ysidro has no label
+    assert "ca-san-ysidro" not in text
+
+
+def test_map_az_fills_the_figure_width(status, crossings):
+    from dashboard.figures.status_map import _merc_y
+    fig = make_status_map_figure(status, crossings, states=("AZ",), title="AZ", caption=CAPTION)
+    geo, m = fig.layout.geo, fig.layout.margin
+    lon0, lon1 = geo.lonaxis.range
+    lat0, lat1 = geo.lataxis.range
+    plot_aspect = (1200 - m.l - m.r) / (fig.layout.height - m.t - m.b)
+    assert abs((lon1 - lon0) / (_merc_y(lat1) - _merc_y(lat0)) - plot_aspect) < 0.02
+    assert lon0 < -114.8 and lon1 > -109.05                                   # the whole AZ border
+
+
 def test_volumes_two_measures_two_traces_never_summed(volumes):
     az = volumes[volumes["state"] == "AZ"]
     fig = make_volumes_figure(az, family="vehicles", measures=["Personal Vehicles", "Trucks"])
@@ -331,14 +357,15 @@ def test_volumes_event_spans_named_in_legend(volumes, events):
     spans = [s for s in fig.layout.shapes if s.type == "rect"]
     assert len(spans) == 1
     s = spans[0]
-    assert s.showlegend and s.name == "Lukeville port closed (Dec 4, 2023 – Jan 3, 2024)"
+    assert s.showlegend and s.name == "1 · Lukeville port closed — Dec 4, 2023 – Jan 3, 2024"
     assert pd.Timestamp(s.x0) == pd.Timestamp("2023-12-04") and pd.Timestamp(s.x1) == pd.Timestamp("2024-01-04")
     assert caption_text(fig) == CAPTION
     # an ongoing event is clipped to the end of the axis and says so
     fig = make_volumes_figure(volumes, events=events, family="people", measures=["Pedestrians"],
                               group_by="state")
     names = [s.name for s in fig.layout.shapes]
-    assert any("ongoing" in n for n in names) and len(names) == 3
+    assert "2 · San Ysidro PedWest suspended — since Dec 9, 2023, ongoing" in names and len(names) == 3
+    assert not any("((" in n or "))" in n for n in names)
     ped = next(s for s in fig.layout.shapes if "PedWest" in s.name)
     assert pd.Timestamp(ped.x1) == pd.Timestamp("2025-03-01")
     # events outside the x-range are not drawn
@@ -370,6 +397,64 @@ def test_compare_small_multiples_and_index(volumes):
     assert "2019 = 100" in fig.layout.yaxis.title.text
 
 
+def _policy_events(events):
+    """The three test events plus a border-wide policy (per-state copies, as in the registry) and a
+    reopening."""
+    az, ca = "America/Phoenix", "America/Los_Angeles"
+    extra = pd.DataFrame([
+        {"id": "2024-06-proclamation-az", "title": "Securing the Border proclamation", "kind": "policy",
+         "crossings": ("260401",), "state": "AZ", "modes": ("all",), "direction": "northbound",
+         "start": pd.Timestamp("2024-06-04 21:01", tz=az), "end": pd.NA, "summary": "Asylum limits.",
+         "source_urls": ("https://www.dhs.gov/p",), "confidence": "high", "line": 5},
+        {"id": "2024-06-proclamation-ca", "title": "Securing the Border proclamation", "kind": "policy",
+         "crossings": ("250407", "250302"), "state": "CA", "modes": ("all",), "direction": "northbound",
+         "start": pd.Timestamp("2024-06-04 21:01", tz=ca), "end": pd.NA, "summary": "Asylum limits.",
+         "source_urls": ("https://www.dhs.gov/p",), "confidence": "high", "line": 6},
+        {"id": "2024-01-lukeville-reopening", "title": "Lukeville port reopens", "kind": "reopening",
+         "crossings": ("260201",), "state": "AZ", "modes": ("all",), "direction": "both",
+         "start": pd.Timestamp("2024-01-04 06:00", tz=az), "end": pd.Timestamp("2024-01-04 06:00", tz=az),
+         "summary": "Reopened.", "source_urls": ("https://www.cbp.gov/r",), "confidence": "high", "line": 7},
+    ])
+    extra["end"] = extra["end"].astype(object).where(extra["end"].notna(), pd.NA)
+    return conform(pd.concat([events, extra], ignore_index=True), EVENTS_COLUMNS, "test events + policy")
+
+
+def test_volumes_policy_is_a_line_at_its_start_not_a_span(volumes, events):
+    ev = _policy_events(events)
+    fig = make_volumes_figure(volumes[volumes["state"] == "AZ"], events=ev, family="vehicles",
+                              measures=["Personal Vehicles"], caption=CAPTION)
+    by_name = {s.name.split(" · ", 1)[1].split(" — ")[0]: s for s in fig.layout.shapes}
+    pol = by_name["Securing the Border proclamation"]
+    assert pol.type == "line" and pd.Timestamp(pol.x0) == pd.Timestamp(pol.x1) == pd.Timestamp("2024-06-04 21:01")
+    assert pol.name.endswith("— since Jun 4, 2024, ongoing")
+    # the AZ and CA copies of the proclamation are one entry, one line
+    assert sum("proclamation" in s.name for s in fig.layout.shapes) == 1
+    assert by_name["Lukeville port reopens"].type == "line"
+    assert by_name["Lukeville port closed"].type == "rect"                    # closures stay spans
+    assert not any(s.type == "rect" and "proclamation" in s.name for s in fig.layout.shapes)
+
+
+def test_volumes_event_tags_match_legend_and_never_overlap(volumes, events):
+    ev = _policy_events(events)
+    fig = make_volumes_figure(volumes, events=ev, family="people", measures=["Pedestrians"],
+                              group_by="state")
+    tags = [a for a in fig.layout.annotations if a.name == "event-tag"]
+    numbers = {n for a in tags for n in re.split(r"[,–]", a.text)}
+    legend_numbers = {s.name.split(" · ")[0] for s in fig.layout.shapes}
+    assert legend_numbers == {"1", "2", "3", "4", "5"} and numbers <= legend_numbers
+    # tags in one row (same ay) are apart by more than their width at the export width
+    x0, x1 = (pd.Timestamp(x) for x in fig.layout.xaxis.range)
+    px = lambda t: (pd.Timestamp(t) - x0) / (x1 - x0) * (1200 - 90)  # noqa: E731
+    by_row: dict = {}
+    for a in tags:
+        by_row.setdefault(a.ay, []).append((px(a.x), 7.2 * len(a.text) + 10))
+    for row in by_row.values():
+        row.sort()
+        assert all(b[0] - a[0] >= (a[1] + b[1]) / 2 for a, b in zip(row, row[1:]))
+    # the series legend sits above the tags, the title at the top
+    assert fig.layout.legend.y > 1
+
+
 # ----------------------------------------------------------------------------------------------------------
 # Events timeline, waits
 # ----------------------------------------------------------------------------------------------------------
@@ -386,6 +471,34 @@ def test_timeline_one_bar_per_event_and_ongoing(events):
     assert any(a.text.startswith("as of Jan 15, 2024") for a in fig.layout.annotations)
     luk = next(t for t in fig.data if t.meta == "closure")
     assert "Dec 4, 2023 – Jan 3, 2024" in luk.hovertext[0] and "cbp.gov, azcentral.com" in luk.hovertext[0]
+
+
+def test_timeline_labels_rows_with_crossing_names(events, crossings):
+    at = pd.Timestamp("2024-01-15")
+    raw = make_events_timeline_figure(events, at=at)
+    assert any("260201" in y for t in raw.data for y in t.y)                 # no crossings table: raw keys
+    fig = make_events_timeline_figure(events, at=at, crossings=crossings)
+    ys = [y for t in fig.data for y in t.y]
+    assert any("Lukeville" in y for y in ys) and any("San Ysidro – PedWest" in y for y in ys)
+    assert any("Eagle Pass – Union Pacific Rail Bridge" in y for y in ys)
+    assert not any(re.search(r"\d{6}|tx-eagle", y) for y in ys)
+    table = events_timeline_table(events, at=at, crossings=crossings).set_index("id")
+    assert table.loc["lukeville-2023-12-closure", "crossings"] == "Lukeville"
+
+
+def test_timeline_every_kind_differs_in_colour_and_pattern_or_symbol(events, crossings):
+    from dashboard.figures.theme import EVENT_STYLE
+    assert len({s["color"] for s in EVENT_STYLE.values()}) == len(EVENT_STYLE)
+    assert len({s["pattern"] for s in EVENT_STYLE.values()}) == len(EVENT_STYLE)
+    assert len({s["symbol"] for s in EVENT_STYLE.values()}) == len(EVENT_STYLE)
+    fig = make_events_timeline_figure(_policy_events(events), at=pd.Timestamp("2024-01-15"),
+                                      crossings=crossings)
+    shown = {t.meta: t for t in fig.data if t.showlegend is not False}
+    assert set(shown) == {"closure", "suspension", "rail_suspension", "reopening", "policy"}
+    # the reopening (an instant) and the policy starting after "as of" are markers with their own symbol
+    assert shown["reopening"].type == "scatter" and shown["reopening"].marker.symbol == "triangle-up"
+    assert shown["policy"].type == "scatter" and shown["policy"].marker.symbol == "star"
+    assert shown["reopening"].marker.color != shown["policy"].marker.color
 
 
 def test_waits_no_reading_text_not_zero_bars_and_stale(waits):

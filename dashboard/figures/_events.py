@@ -34,19 +34,41 @@ def domains(urls: object) -> str:
     return ", ".join(out)
 
 
-def crossings_text(crossings: object) -> str:
+def crossing_names(crossings: pd.DataFrame | None) -> dict[str, str]:
+    """``{port_number or crossing_id: "Nogales – Morley Gate"}`` from a CROSSINGS_COLUMNS frame (empty for
+    None), for naming the keys in the events frame's ``crossings`` column."""
+    if crossings is None or crossings.empty:
+        return {}
+    out: dict[str, str] = {}
+    for cid, pn, port, name in zip(crossings["crossing_id"], crossings["port_number"], crossings["port_name"],
+                                   crossings["crossing_name"]):
+        p = "" if pd.isna(port) else str(port)
+        c = "" if pd.isna(name) else str(name)
+        label = (f"{p} – {c}" if p else c) if c and c.lower() != p.lower() else (p or c or str(cid))
+        out[str(cid)] = label
+        if not pd.isna(pn):
+            out[str(pn)] = label
+    return out
+
+
+def crossings_text(crossings: object, names: dict[str, str] | None = None, limit: int | None = None) -> str:
+    """The event's crossings as text: keys mapped through ``names`` (unknown keys kept as they are),
+    duplicates dropped; with ``limit``, ``"A, B +3 more"``."""
     if crossings is None or isinstance(crossings, float):
         return ""
     if isinstance(crossings, str):
-        return crossings
-    return ", ".join(str(c) for c in crossings)
+        crossings = [c for c in crossings.replace(";", ",").split(",") if c.strip()]
+    labels = list(dict.fromkeys((names or {}).get(str(c).strip(), str(c).strip()) for c in crossings))
+    if limit is not None and len(labels) > limit:
+        return ", ".join(labels[:limit]) + f" +{len(labels) - limit} more"
+    return ", ".join(labels)
 
 
 def date_span_text(start: pd.Timestamp, end: pd.Timestamp | None) -> str:
     """``"Dec 4, 2023 – Jan 3, 2024"`` (the exclusive end shown as the last day), ``"since ..."`` if open."""
     fmt = lambda t: f"{t.strftime('%b')} {t.day}, {t.year}"  # noqa: E731
     if end is None:
-        return f"since {fmt(start)} (ongoing)"
+        return f"since {fmt(start)}, ongoing"
     last = end - pd.Timedelta(days=1) if end.normalize() == end else end
     if last <= start:
         return fmt(start)

@@ -20,12 +20,13 @@ and names the siblings; :func:`status_map_table` keeps the true ``lat``/``lon`` 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from .theme import INK, MUTED, STATUS_ORDER, STATUS_STYLE, TEMPLATE, caption_annotation
+from .theme import INK, MUTED, STATUS_ORDER, STATUS_STYLE, TEMPLATE, caption_annotation, title_layout
 
 #: The waits frame's mode / lane values and how the hover names them, in display order.
 MODE_LABELS = {"passenger": "Passenger", "pedestrian": "Pedestrian", "commercial": "Commercial"}
@@ -38,14 +39,22 @@ FAN_SHARE = 0.011
 FAN_MIN_DEG = 0.003
 #: Points closer than this (degrees, ~50 m) count as one shared point.
 SAME_POINT_DEG = 0.0005
-#: Width / height the fitted view aims for (a wide page box).
+#: Width / height the fitted view aims for when the plot box is not known.
 VIEW_ASPECT = 2.2
+#: Figure width (CSS px) the view is fitted to by default: the export's default width.
+FIT_WIDTH = 1200
+#: West and east ends of each state's stretch of the border (longitude): the view always shows all of it.
+STATE_BORDER_LON = {"CA": (-117.13, -114.72), "AZ": (-114.82, -109.05), "TX": (-106.65, -97.15)}
+#: Status whose crossings get a name label on the map (only these: labelling all 50 would be clutter).
+LABELLED_STATUSES = ("closed", "partial")
+#: Crossing names that say nothing without their port ("Bridge I" -> "Eagle Pass Bridge I").
+_GENERIC_NAMES = {"east", "west", "passenger", "commercial", "gateway", "b&m", "veterans"}
 #: Faint place labels (lat, lon); drawn only when inside the view.
 STATE_LABELS = {"CALIFORNIA": (33.45, -116.3), "ARIZONA": (33.2, -111.9), "NEW MEXICO": (33.0, -107.9),
                 "TEXAS": (30.9, -101.0)}
 MEXICO_FILL = "#ebe6dc"
 
-TABLE_COLUMNS = ["crossing_id", "name", "state", "kind", "status", "reason", "updated", "lanes",
+TABLE_COLUMNS = ["crossing_id", "name", "label", "state", "kind", "status", "reason", "updated", "lanes",
                  "lat", "lon", "map_lat", "map_lon", "shares_point_with"]
 
 
@@ -123,11 +132,13 @@ def _merc_lat(y: float) -> float:
     return math.degrees(2 * math.atan(math.exp(math.radians(y))) - math.pi / 2)
 
 
-def _view_ranges(lats: Sequence[float], lons: Sequence[float],
-                 aspect: float = VIEW_ASPECT) -> tuple[list[float], list[float]]:
-    """Longitude and latitude ranges that frame the points with room for markers and for the Mexican side,
-    widened to ``aspect`` (width / height on the Mercator map) so the map fills a wide page box."""
-    lo_min, lo_max = min(lons), max(lons)
+def _view_ranges(lats: Sequence[float], lons: Sequence[float], aspect: float = VIEW_ASPECT,
+                 states: Iterable[str] = ()) -> tuple[list[float], list[float]]:
+    """Longitude and latitude ranges that frame the points (and the whole border stretch of ``states``)
+    with room for markers and for the Mexican side, widened to ``aspect`` (width / height on the Mercator
+    map) so the map fills the plot box."""
+    ends = [v for st in states for v in STATE_BORDER_LON.get(str(st), ())]
+    lo_min, lo_max = min(list(lons) + ends), max(list(lons) + ends)
     pad_lon = max(0.6, 0.08 * (lo_max - lo_min))
     x0, x1 = lo_min - pad_lon, lo_max + pad_lon
     # a little more room to the south: the Mexican side gives context
@@ -190,6 +201,7 @@ def status_map_table(status: pd.DataFrame, crossings: pd.DataFrame, *, waits: pd
     rows = pd.DataFrame({
         "crossing_id": c["crossing_id"].astype(str).tolist(),
         "name": [_name(p, n) for p, n in zip(c["port_name"], c["crossing_name"])],
+        "label": [short_name(p, n, k) for p, n, k in zip(c["port_name"], c["crossing_name"], c["kind"])],
         "state": c["state"].astype(str).tolist(),
         "kind": c["kind"].astype(str).tolist(),
         "status": [str(x) if str(x) in STATUS_STYLE else "unknown" for x in s["status"]],
@@ -202,12 +214,107 @@ def status_map_table(status: pd.DataFrame, crossings: pd.DataFrame, *, waits: pd
     })
     if rows.empty:
         return rows.assign(map_lat=[], map_lon=[], shares_point_with=[])[TABLE_COLUMNS]
-    lon_range, _ = _view_ranges(rows["lat"].tolist(), rows["lon"].tolist())
+    lon_range, _ = _view_ranges(rows["lat"].tolist(), rows["lon"].tolist(), states=states or ())
     radius = max(FAN_MIN_DEG, FAN_SHARE * (lon_range[1] - lon_range[0]))
     rows = rows.sort_values(["state", "crossing_id"], kind="stable").reset_index(drop=True)
+    # "Raul Hector Castro" says less than "Douglas" when it is the port's only crossing; two labels alike
+    # ("El Paso rail" for BNSF and UP) fall back to the full name
+    n_at_port = rows[rows["kind"] == "port"]["name"].str.split(" – ").str[0].value_counts()
+    port_of = rows["name"].str.split(" – ").str[0]
+    lone = (rows["kind"] == "port") & port_of.map(n_at_port).eq(1) & (rows["label"].str.count(" ") >= 2)
+    rows.loc[lone, "label"] = port_of[lone]
+    dup = rows["label"].duplicated(keep=False)
+    rows.loc[dup, "label"] = (rows.loc[dup, "name"].str.replace(" – ", " ", regex=False)
+                              .str.replace(r" Rail Bridge$", " rail", regex=True))
     map_lat, map_lon, sib = _fan_out(rows, radius)
     rows["map_lat"], rows["map_lon"], rows["shares_point_with"] = map_lat, map_lon, sib
     return rows[TABLE_COLUMNS]
+
+
+def short_name(port_name: object, crossing_name: object, kind: object) -> str:
+    """A map label: ``"Lukeville"``, ``"Morley Gate"``, ``"Eagle Pass rail"``, ``"Eagle Pass Bridge I"``."""
+    p = "" if _isna(port_name) else str(port_name)
+    c = "" if _isna(crossing_name) else re.sub(r"\s*\(.*?\)|\s+International( Bridge)?$", "", str(crossing_name))
+    if str(kind) == "rail":
+        return f"{p} rail"
+    if not c or c.lower() == p.lower():
+        return p or c
+    if c.lower() in _GENERIC_NAMES or c.lower().startswith("bridge "):
+        return f"{p} {c}"
+    return c
+
+
+#: Label candidates around a marker: (dx, dy) unit direction, textposition, and distance in pixels.
+_NEAR, _FAR = 9, 30
+_DIRS = [((1, 0), "middle right"), ((-1, 0), "middle left"), ((0, -1), "top center"),
+         ((0, 1), "bottom center"), ((0.7, -0.7), "top right"), ((0.7, 0.7), "bottom right"),
+         ((-0.7, -0.7), "top left"), ((-0.7, 0.7), "bottom left")]
+_CHAR_PX, _LINE_PX, _MARK_PX = 6.9, 15, 8
+
+
+def _label_box(x: float, y: float, w: float, pos: str) -> tuple[float, float, float, float]:
+    v, h = pos.split(" ")
+    x0 = x if h == "right" else x - w if h == "left" else x - w / 2
+    y0 = y - _LINE_PX if v == "top" else y if v == "bottom" else y - _LINE_PX / 2
+    return x0, y0, x0 + w, y0 + _LINE_PX
+
+
+def _overlap(a: tuple, b: tuple) -> float:
+    return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+
+
+def _place_labels(table: pd.DataFrame, lon_range: list[float], lat_range: list[float], plot_w: float,
+                  plot_h: float, avoid: dict[str, tuple[float, float]] | None = None) -> list[dict]:
+    """Greedy label placement in the assumed plot box (pixels, Mercator): for each closed / partial
+    crossing try 8 positions next to its marker, then 8 further out (with a leader line), and take the
+    first that overlaps no marker, no placed label and stays inside the frame (else the least bad).
+    Returns ``{crossing_id, text, lat, lon, textposition, leader}`` per label, in lat/lon."""
+    y_top, y_bot = _merc_y(lat_range[1]), _merc_y(lat_range[0])
+    sx = plot_w / (lon_range[1] - lon_range[0])
+    sy = plot_h / (y_top - y_bot)
+    to_px = lambda lat, lon: ((lon - lon_range[0]) * sx, (y_top - _merc_y(lat)) * sy)  # noqa: E731
+    marks = [to_px(a, b) for a, b in zip(table["map_lat"], table["map_lon"])]
+    obstacles = [(x - _MARK_PX, y - _MARK_PX, x + _MARK_PX, y + _MARK_PX) for x, y in marks]
+    for text, (lat, lon) in (avoid or {}).items():  # the basemap's place names
+        x, y = to_px(lat, lon)
+        w = 7.5 * len(text)
+        obstacles.append((x - w / 2, y - 8, x + w / 2, y + 8))
+    rank = {st: i for i, st in enumerate(LABELLED_STATUSES)}
+    todo = table[table["status"].isin(LABELLED_STATUSES)]
+    todo = todo.assign(_r=todo["status"].map(rank)).sort_values(["_r", "map_lon"], kind="stable")
+    placed: list[tuple] = []
+    out = []
+    for r in todo.to_dict("records"):
+        text = r["label"]
+        w = _CHAR_PX * len(text) + 4
+        x, y = to_px(r["map_lat"], r["map_lon"])
+        reach = _FAR + w + _LINE_PX  # only what is near can be hit
+        near = [o for o in obstacles if o[2] > x - reach and o[0] < x + reach
+                and o[3] > y - reach and o[1] < y + reach]
+        n_obst = len(near)
+        near += [o for o in placed if o[2] > x - reach and o[0] < x + reach
+                and o[3] > y - reach and o[1] < y + reach]
+        best = None
+        for dist in (_NEAR, _FAR):
+            for (dx, dy), pos in _DIRS:
+                ax, ay = x + dx * dist, y + dy * dist
+                box = _label_box(ax, ay, w, pos)
+                bad = sum(_overlap(box, o) * (1 if i < n_obst else 2) for i, o in enumerate(near))
+                outside = (max(0, -box[0]) + max(0, box[2] - plot_w) + max(0, -box[1]) + max(0, box[3] - plot_h))
+                bad += 1000 * outside + (0 if dist == _NEAR else 1)  # prefer near when equally clear
+                if best is None or bad < best[0]:
+                    best = (bad, ax, ay, pos, box, dist)
+                if best[0] == 0:
+                    break
+            if best[0] < 1.5:
+                break
+        _, ax, ay, pos, box, dist = best
+        placed.append(box)
+        lon = lon_range[0] + ax / sx
+        lat = _merc_lat(y_top - ay / sy)
+        out.append({"crossing_id": r["crossing_id"], "text": text, "lat": lat, "lon": lon, "textposition": pos,
+                    "leader": dist == _FAR, "mark": (r["map_lat"], r["map_lon"])})
+    return out
 
 
 def _hover(r: dict) -> str:
@@ -233,11 +340,15 @@ def make_status_map_figure(status: pd.DataFrame, crossings: pd.DataFrame, *,
                            waits: pd.DataFrame | None = None,
                            states: Iterable[str] | None = ("TX", "AZ", "CA"),
                            title: str | None = None, caption: str | None = None,
-                           height: int = 560) -> go.Figure:
+                           height: int = 560, fit_width: int = FIT_WIDTH) -> go.Figure:
     """Map of crossing status (STATUS_COLUMNS frame) placed via the crossings table (CROSSINGS_COLUMNS),
     optionally with lane waits (WAITS_COLUMNS) in the hover. One trace per status present, named
     ``"Open (12)"``; rail/dam/ferry crossings get a dark ring. ``customdata[:, 0]`` is the crossing_id (the
-    page's click selection). The view is fitted to the shown crossings. Returns a ``go.Figure``."""
+    page's click selection). The view is fitted to the shown crossings and the whole border stretch of
+    ``states``, at the plot box's aspect for a figure ``fit_width`` CSS px wide (the export's 1200 by
+    default), so the map fills the image. Closed and partial crossings get a short name label
+    (trace ``meta="labels"``), placed clear of markers and of each other where possible. Returns a
+    ``go.Figure``."""
     table = status_map_table(status, crossings, waits=waits, states=states)
     traces: list[dict] = []
     for st in STATUS_ORDER:
@@ -264,8 +375,13 @@ def make_status_map_figure(status: pd.DataFrame, crossings: pd.DataFrame, *,
             hovertext=[_hover(r) for r in recs],
             hovertemplate="%{hovertext}<extra></extra>",
         ))
+    cap, margin_b = caption_annotation(caption, 10)
+    margin = dict(l=10, r=10, t=80 if title else 40, b=margin_b)
+    plot_w = max(200, fit_width - margin["l"] - margin["r"])
+    plot_h = max(150, height - margin["t"] - margin["b"])
     if not table.empty:
-        lon_range, lat_range = _view_ranges(table["lat"].tolist(), table["lon"].tolist())
+        lon_range, lat_range = _view_ranges(table["lat"].tolist(), table["lon"].tolist(),
+                                            aspect=plot_w / plot_h, states=states or ())
     else:
         lon_range, lat_range = [-121.0, -95.0], [24.0, 35.5]
     # Mexico shaded (a choropleth of the basemap's own MEX outline) and faint place labels for orientation;
@@ -274,6 +390,26 @@ def make_status_map_figure(status: pd.DataFrame, crossings: pd.DataFrame, *,
     labels = {k: (min(v[0], top), v[1]) for k, v in STATE_LABELS.items()
               if lon_range[0] + 1.0 < v[1] < lon_range[1] - 1.0}
     labels["MEXICO"] = (lat_range[0] + 0.22 * (lat_range[1] - lat_range[0]), sum(lon_range) / 2)
+    labels_at = _place_labels(table, lon_range, lat_range, plot_w, plot_h, labels) if not table.empty else []
+    if labels_at:
+        leaders_lat: list[float | None] = []
+        leaders_lon: list[float | None] = []
+        for lab in labels_at:
+            if lab["leader"]:
+                leaders_lat += [lab["mark"][0], lab["lat"], None]
+                leaders_lon += [lab["mark"][1], lab["lon"], None]
+        if leaders_lat:
+            traces.append(dict(type="scattergeo", mode="lines", lat=leaders_lat, lon=leaders_lon,
+                               line=dict(color=MUTED, width=0.8), hoverinfo="skip", showlegend=False,
+                               meta="label-leaders", name="label leaders"))
+        traces.append(dict(
+            type="scattergeo", mode="text", lat=[x["lat"] for x in labels_at], lon=[x["lon"] for x in labels_at],
+            text=[x["text"] for x in labels_at], textposition=[x["textposition"] for x in labels_at],
+            ids=[x["crossing_id"] for x in labels_at],  # no customdata: not a clickable status point
+            textfont=dict(size=12, color=INK, shadow="1px 1px 1px white, -1px -1px 1px white, "
+                                                    "1px -1px 1px white, -1px 1px 1px white"),
+            hoverinfo="skip", showlegend=False, meta="labels", name="labels",
+        ))
     base = [
         dict(type="choropleth", locations=["MEX"], locationmode="ISO-3", z=[1],
              colorscale=[[0, MEXICO_FILL], [1, MEXICO_FILL]], showscale=False, marker=dict(line=dict(width=0)),
@@ -286,7 +422,6 @@ def make_status_map_figure(status: pd.DataFrame, crossings: pd.DataFrame, *,
     if table.empty:
         annotations.append(dict(text="No crossings to show for this selection", x=0.5, y=0.5, xref="paper",
                                 yref="paper", showarrow=False, font=dict(size=15, color=MUTED)))
-    cap, margin_b = caption_annotation(caption, 10)
     if cap:
         annotations.append(cap)
     layout = dict(
@@ -297,7 +432,7 @@ def make_status_map_figure(status: pd.DataFrame, crossings: pd.DataFrame, *,
                  countrywidth=1.4, subunitwidth=0.8,
                  lonaxis=dict(range=lon_range), lataxis=dict(range=lat_range),
                  domain=dict(x=[0, 1], y=[0, 1])),
-        margin=dict(l=10, r=10, t=80 if title else 40, b=margin_b),
+        margin=margin,
         legend=dict(title=dict(text="Status"), orientation="h", x=0, xanchor="left", y=1.0, yanchor="bottom",
                     itemsizing="constant", borderwidth=0, bgcolor="rgba(0,0,0,0)"),
         annotations=annotations,
@@ -305,5 +440,5 @@ def make_status_map_figure(status: pd.DataFrame, crossings: pd.DataFrame, *,
         clickmode="event+select",
     )
     if title:
-        layout["title"] = dict(text=title)
+        layout["title"] = title_layout(title, height)
     return go.Figure(data=base + traces, layout=layout)

@@ -59,13 +59,17 @@ MEASURE_DASH: dict[str, str] = {
     "Rail Containers Loaded": "dot", "Rail Containers Empty": "dashdot",
 }
 
-#: Event kind -> colour, bar pattern and label. Closing kinds are warm, partial/other cool.
+#: Event kind -> colour (Okabe-Ito), bar pattern, marker symbol (for instants and one-day events) and
+#: label. Every kind differs in colour AND in pattern AND in symbol, so none is told by colour alone.
+#: Closing kinds are warm, reopenings green, border-wide policy dark grey.
 EVENT_STYLE: dict[str, dict[str, str]] = {
-    "closure": {"color": "#D55E00", "pattern": "", "label": "Closure"},
-    "suspension": {"color": "#CC79A7", "pattern": "/", "label": "Suspension"},
-    "rail_suspension": {"color": "#0072B2", "pattern": "x", "label": "Rail suspension"},
-    "partial_closure": {"color": "#E69F00", "pattern": ".", "label": "Partial closure"},
-    "other": {"color": "#999999", "pattern": "-", "label": "Other"},
+    "closure": {"color": "#D55E00", "pattern": "", "symbol": "x", "label": "Closure"},
+    "suspension": {"color": "#CC79A7", "pattern": "/", "symbol": "square", "label": "Suspension"},
+    "rail_suspension": {"color": "#0072B2", "pattern": "x", "symbol": "bowtie", "label": "Rail suspension"},
+    "partial_closure": {"color": "#E69F00", "pattern": ".", "symbol": "diamond", "label": "Partial closure"},
+    "reopening": {"color": "#009E73", "pattern": "|", "symbol": "triangle-up", "label": "Reopening"},
+    "policy": {"color": "#4d4d4d", "pattern": "+", "symbol": "star", "label": "Policy"},
+    "other": {"color": "#999999", "pattern": "-", "symbol": "circle", "label": "Other"},
 }
 
 
@@ -104,6 +108,12 @@ def _build_template() -> go.layout.Template:
 
 
 pio.templates[TEMPLATE] = _build_template()
+
+
+def title_layout(text: str, height: int, top_px: int = 14) -> dict:
+    """``layout.title`` pinned ``top_px`` pixels below the top edge whatever the figure's height (the
+    template's relative ``y`` drifts down into the legend on tall figures)."""
+    return dict(text=text, y=1 - top_px / max(int(height), 1), yanchor="top")
 
 
 def apply_template(fig: go.Figure) -> go.Figure:

@@ -27,7 +27,8 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ._events import crossings_text, date_span_text, local_naive
-from .theme import MEASURE_COLORS, MEASURE_DASH, MUTED, OKABE_ITO, TEMPLATE, caption_annotation, event_style
+from .theme import (MEASURE_COLORS, MEASURE_DASH, MUTED, OKABE_ITO, TEMPLATE, caption_annotation, event_style,
+                    title_layout)
 
 FAMILIES = ("vehicles", "people", "freight")
 GROUP_BYS = ("measure", "state", "port")
@@ -121,46 +122,127 @@ def _unit_title(table: pd.DataFrame) -> str:
     return "Count per month"
 
 
+#: Event kinds drawn as a vertical line at their start (instants, and open-ended border-wide policy);
+#: every other kind is a shaded span. Events of one day or less are lines too.
+LINE_KINDS = {"reopening": "dot", "policy": "dashdot"}
+#: Tags are staggered for this figure width (the export default); on a wider page they only get roomier.
+ASSUMED_WIDTH = 1200
+TAG_ROW_PX = 19
+_TAG_CHAR_PX = 7.2
+#: Tags closer than this (pixels) become one tag: at that distance the marks cannot be told apart anyway.
+_MERGE_PX = 8
+
+
 def event_shapes(events: pd.DataFrame | None, x0: pd.Timestamp, x1: pd.Timestamp, *,
                  xref: str = "x", yref: str = "paper",
-                 legend: bool = True) -> tuple[list[dict], list[dict], list[dict]]:
-    """Shapes and labels for ``events`` clipped to ``[x0, x1]``: closures/suspensions as shaded spans
-    (legend entries named after the event), events under a day as dotted lines. Returns
-    ``(shapes, annotations, rows)`` where rows describe what was drawn (for tables and tests)."""
+                 legend: bool = True) -> tuple[list[dict], list[dict]]:
+    """Shapes for ``events`` clipped to ``[x0, x1]``, numbered 1, 2, ... in start order: closures and
+    suspensions as shaded spans, reopenings, policy (open-ended, border-wide) and events of a day or less
+    as a vertical line at their start. Copies of one event (same title, kind and dates: the per-state
+    entries of a policy) share one number. Each shape's legend name is ``"3 · title — dates"`` and the
+    number is drawn as a tag over the plot (:func:`event_tags`). Returns ``(shapes, rows)``; rows describe
+    what was drawn (``tag``, ``form`` "span"/"line", ``tag_x``, ...), in tag order."""
     shapes: list[dict] = []
-    anns: list[dict] = []
     rows: list[dict] = []
     if events is None or events.empty:
-        return shapes, anns, rows
-    for i, e in enumerate(events.sort_values("start", kind="stable").to_dict("records")):
+        return shapes, rows
+    groups: dict[tuple, dict] = {}
+    for e in events.sort_values(["start", "id"], kind="stable").to_dict("records"):
         start = local_naive(e["start"])
         end = local_naive(e.get("end"))
-        ongoing = end is None
-        if start is None or start > x1 or (end is not None and end < x0):
+        if start is None:
             continue
-        style = event_style(e.get("kind"))
-        where = crossings_text(e.get("crossings"))
-        name = f"{e['title']} ({date_span_text(start, end)})"
+        kind = str(e.get("kind"))
+        is_line = kind in LINE_KINDS or (end is not None and (end - start) <= pd.Timedelta(days=1))
+        if start > x1 or (end is not None and end < x0) or (is_line and start < x0):
+            continue
+        key = (str(e["title"]), kind, start.normalize(), end.normalize() if end is not None else None)
+        if key in groups:
+            groups[key]["ids"].append(str(e["id"]))
+            continue
+        groups[key] = {"ids": [str(e["id"])], "title": str(e["title"]), "kind": kind, "start": start,
+                       "end": end, "line": is_line, "crossings": crossings_text(e.get("crossings"))}
+    for n, g in enumerate(groups.values(), start=1):
+        start, end, kind = g["start"], g["end"], g["kind"]
+        style = event_style(kind)
         d0, d1 = max(start, x0), min(end if end is not None else x1, x1)
-        one_day = end is not None and (end - start) <= pd.Timedelta(days=1)
-        rows.append({"id": e["id"], "title": e["title"], "kind": e.get("kind"), "start": start, "end": end,
-                     "drawn_start": d0, "drawn_end": d1, "ongoing": ongoing, "one_day": one_day,
-                     "legend_name": name, "crossings": where})
-        common = dict(xref=xref, yref=yref, name=name, legendgroup=f"event-{e['id']}",
+        name = f"{n} · {g['title']} — {date_span_text(start, end)}"
+        form = "line" if g["line"] else "span"
+        rows.append({"id": g["ids"][0], "ids": tuple(g["ids"]), "tag": str(n), "title": g["title"],
+                     "kind": kind, "start": start, "end": end, "drawn_start": d0,
+                     "drawn_end": d0 if form == "line" else d1, "ongoing": end is None, "form": form,
+                     "tag_x": d0 if form == "line" else d0 + (d1 - d0) / 2, "color": style["color"],
+                     "legend_name": name, "crossings": g["crossings"]})
+        common = dict(xref=xref, yref=yref, name=name, legendgroup=f"event-{g['ids'][0]}",
                       showlegend=legend, legend="legend2" if legend else None)
-        if one_day:
+        if form == "line":
             shapes.append(dict(type="line", x0=d0, x1=d0, y0=0, y1=1, layer="above",
-                               line=dict(color=style["color"], width=2, dash="dot"), **common))
-            anns.append(dict(x=d0, y=1, xref=xref, yref=yref, yanchor="bottom", text=str(e["title"]),
-                             showarrow=False, font=dict(size=11, color=style["color"]), textangle=0))
+                               line=dict(color=style["color"], width=2, dash=LINE_KINDS.get(kind, "dot")),
+                               **common))
         else:
             shapes.append(dict(type="rect", x0=d0, x1=d1, y0=0, y1=1, layer="below",
                                fillcolor=style["color"], opacity=0.22, line=dict(width=0), **common))
-            if ongoing:
-                anns.append(dict(x=d1, y=1, xref=xref, yref=yref, xanchor="right", yanchor="bottom",
-                                 text=f"{e['title']}: ongoing →", showarrow=False,
-                                 font=dict(size=11, color=style["color"])))
-    return shapes, anns, rows
+    return shapes, rows
+
+
+def _tag_text(tags: list[str]) -> str:
+    """``["4", "3", "5", "9"]`` -> ``"3–5,9"`` (runs of three or more as a range)."""
+    nums = sorted({int(t) for t in tags})
+    parts, i = [], 0
+    while i < len(nums):
+        j = i
+        while j + 1 < len(nums) and nums[j + 1] == nums[j] + 1:
+            j += 1
+        parts.append(f"{nums[i]}–{nums[j]}" if j - i >= 2 else ",".join(map(str, nums[i:j + 1])))
+        i = j + 1
+    return ",".join(parts)
+
+
+def event_tags(rows: list[dict], x0: pd.Timestamp, x1: pd.Timestamp, plot_px: float, *, xref: str = "x",
+               yref: str = "paper", leader: bool = True, base_px: int = 0) -> tuple[list[dict], int]:
+    """The numbered tags of :func:`event_shapes` rows as annotations above the plot (``y=1`` of
+    ``yref``), never overlapping: tags at the same x are merged ("17–20"), the others staggered into
+    rows ``TAG_ROW_PX`` apart (``plot_px``: the plot's assumed width in pixels). ``leader`` draws a thin
+    line from each tag down to the plot's top edge. Returns ``(annotations, rows used)``."""
+    if not rows:
+        return [], 0
+    span = (x1 - x0) / pd.Timedelta(seconds=1) or 1.0
+    px = lambda t: (t - x0) / pd.Timedelta(seconds=1) / span * plot_px  # noqa: E731
+    merged: list[dict] = []
+    for r in sorted(rows, key=lambda r: (r["tag_x"], int(r["tag"]))):
+        p = px(r["tag_x"])
+        if merged and abs(p - merged[-1]["px"]) < _MERGE_PX:
+            merged[-1]["tags"].append(r["tag"])
+            merged[-1]["colors"].add(r["color"])
+        else:
+            merged.append({"px": p, "x": r["tag_x"], "tags": [r["tag"]], "colors": {r["color"]}})
+    ends: list[float] = []
+    anns = []
+    for m in merged:
+        text = _tag_text(m["tags"])
+        w = _TAG_CHAR_PX * len(text) + 10
+        lo = m["px"] - w / 2
+        row = next((i for i, e in enumerate(ends) if e + 3 <= lo), len(ends))
+        if row == len(ends):
+            ends.append(0.0)
+        ends[row] = m["px"] + w / 2
+        color = m["colors"].pop() if len(m["colors"]) == 1 else "#1f2328"
+        lift = base_px + 11 + row * TAG_ROW_PX
+        ann = dict(x=m["x"], y=1, xref=xref, yref=yref, text=text, name="event-tag",
+                   font=dict(size=11, color="#1f2328"), bgcolor="white", bordercolor=color, borderwidth=1.3,
+                   borderpad=1)
+        if leader:
+            ann.update(showarrow=True, arrowhead=0, arrowwidth=1, arrowcolor=color, ax=0, ay=-lift,
+                       axref="pixel", ayref="pixel")
+        else:
+            ann.update(showarrow=False, yanchor="middle", yshift=lift)
+        anns.append(ann)
+    return anns, len(ends)
+
+
+def _plot_px(layout: dict, columns: int = 1, spacing: float = 0.0) -> float:
+    m = layout["margin"]
+    return max(200.0, (ASSUMED_WIDTH - m["l"] - m["r"]) * (1 - spacing * (columns - 1)) / columns)
 
 
 def make_volumes_figure(volumes: pd.DataFrame, *, events: pd.DataFrame | None = None,
@@ -189,9 +271,11 @@ def make_volumes_figure(volumes: pd.DataFrame, *, events: pd.DataFrame | None = 
     layout["yaxis"] = dict(title=dict(text=_unit_title(table)), rangemode="tozero", tickformat="~s")
     if not table.empty:
         x0, x1 = table["month"].min(), table["month"].max() + pd.offsets.MonthBegin(1)
-        shapes, anns, _ = event_shapes(events, x0, x1)
+        shapes, rows = event_shapes(events, x0, x1)
+        anns, tag_rows = event_tags(rows, x0, x1, _plot_px(layout))
         layout["shapes"], layout["annotations"] = shapes, anns
         layout["xaxis"]["range"] = [x0, x1]
+        return _finish(traces, layout, caption, tag_rows=tag_rows)
     else:
         layout["annotations"] = [dict(text="No counts for this selection", x=0.5, y=0.5, xref="paper",
                                       yref="paper", showarrow=False, font=dict(size=15, color=MUTED))]
@@ -202,32 +286,49 @@ def _line_layout(title: str | None, height: int) -> dict:
     layout: dict = dict(
         template=TEMPLATE, height=height, hovermode="x unified",
         xaxis=dict(title=dict(text="Month"), type="date"),
-        margin=dict(l=70, r=20, t=88 if title else 60, b=50),
+        margin=dict(l=70, r=20, t=88 if title else 56, b=50),
         legend=dict(orientation="h", x=0, xanchor="left", y=1.02, yanchor="bottom", title=dict(text="")),
-        legend2=dict(orientation="h", x=0, xanchor="left", y=-0.13, yanchor="top",
-                     title=dict(text="Events"), bgcolor="rgba(0,0,0,0)", borderwidth=0, tracegroupgap=0),
+        legend2=dict(orientation="v", x=0, xanchor="left", y=-0.13, yanchor="top",
+                     title=dict(text="Events (numbers as tagged on the chart)", font=dict(size=12)),
+                     bgcolor="rgba(0,0,0,0)", borderwidth=0, tracegroupgap=0, font=dict(size=12)),
     )
     if title:
         layout["title"] = dict(text=title)
     return layout
 
 
-def _finish(traces: list, layout: dict, caption: str | None, fig: go.Figure | None = None) -> go.Figure:
-    """Make room for the events legend (legend2, below the plot) and the caption; build the figure."""
+#: Pixels the events legend needs: its title, then one row per event.
+_LEGEND2_HEAD_PX, _LEGEND2_ROW_PX = 30, 19
+
+
+def _finish(traces: list, layout: dict, caption: str | None, fig: go.Figure | None = None, *,
+            tag_rows: int = 0) -> go.Figure:
+    """Make room above the plot for the event tags (``tag_rows`` rows) and below it for the events legend
+    (legend2, one event per row) and the caption. The figure grows by what these need, so the plot keeps
+    the height it has without them however many events are in view. Builds the figure."""
     n_events = sum(1 for s in layout.get("shapes", []) if s.get("showlegend"))
-    b = layout["margin"]["b"]
+    m = layout["margin"]
+    base_plot = layout["height"] - m["t"] - m["b"]
+    tag_h = tag_rows * TAG_ROW_PX + 6 if tag_rows else 0
+    m["t"] += tag_h
+    b = m["b"]
     if n_events:
-        b += 34 + 19 * n_events  # the events legend lists one event per row at most
+        b += _LEGEND2_HEAD_PX + _LEGEND2_ROW_PX * n_events
     ann, b = caption_annotation(caption, b)
-    layout["margin"]["b"] = b
+    m["b"] = b
+    layout["height"] = int(base_plot + m["t"] + b)
     if ann:
         layout.setdefault("annotations", []).append(ann)
+    plot_h = base_plot
+    # the series legend sits above the tags; paper y is a fraction of the plot height
+    layout["legend"]["y"] = 1 + (tag_h + 4) / plot_h
     if n_events:
-        # legend2 sits just below the x-axis labels: paper y is a fraction of the plot height, so convert
-        plot_h = max(100, layout["height"] - layout["margin"]["t"] - b)
-        layout["legend2"].update(orientation="v", y=-46 / plot_h)
+        # legend2 sits just below the x-axis labels
+        layout["legend2"].update(y=-46 / plot_h)
     else:
         layout.pop("legend2", None)
+    if "title" in layout:
+        layout["title"] = title_layout(layout["title"]["text"], layout["height"])
     if fig is None:
         return go.Figure(data=traces, layout=layout)
     fig.update_layout(layout)
@@ -290,11 +391,13 @@ def make_compare_figure(volumes: pd.DataFrame, *, measure: str, group_by: str = 
         ytitle = (f"{measure}, index ({index_to} = 100)" if index_to is not None
                   else f"{measure} ({unit} per month)")
         layout["yaxis"] = dict(title=dict(text=ytitle), tickformat="~s" if index_to is None else None)
+        tag_rows = 0
         if x0 is not None:
-            shapes, anns, _ = event_shapes(events, x0, x1)
+            shapes, rows = event_shapes(events, x0, x1)
+            anns, tag_rows = event_tags(rows, x0, x1, _plot_px(layout))
             layout["shapes"], layout["annotations"] = shapes, anns
             layout["xaxis"]["range"] = [x0, x1]
-        return _finish(traces, layout, caption)
+        return _finish(traces, layout, caption, tag_rows=tag_rows)
 
     rows = -(-len(names) // columns)
     fig = make_subplots(rows=rows, cols=columns, shared_xaxes=True, subplot_titles=names,
@@ -310,7 +413,7 @@ def make_compare_figure(volumes: pd.DataFrame, *, measure: str, group_by: str = 
                                  hovertemplate=f"<b>{s}</b><br>%{{x|%b %Y}}: %{{y:,}} {unit}<extra></extra>"),
                       row=r, col=c)
         k = "" if i == 0 else str(i + 1)
-        sh, _, _ = event_shapes(events, x0, x1, xref=f"x{k}", yref=f"y{k} domain", legend=(i == 0))
+        sh, ev_rows = event_shapes(events, x0, x1, xref=f"x{k}", yref=f"y{k} domain", legend=(i == 0))
         shapes.extend(sh)
     fig.update_yaxes(tickformat="~s", rangemode="tozero")
     fig.update_xaxes(showticklabels=True)
@@ -318,9 +421,17 @@ def make_compare_figure(volumes: pd.DataFrame, *, measure: str, group_by: str = 
     layout = _line_layout(title, max(320, 230 * rows + 80))
     layout.pop("xaxis")
     layout["shapes"] = shapes
-    layout["annotations"] = list(fig.layout.annotations) + [dict(
+    # the event numbers go once above each column's top panel (above its title: no leader lines)
+    tags, tag_rows = [], 0
+    for c in range(min(columns, len(names))):
+        k = "" if c == 0 else str(c + 1)
+        t, tag_rows = event_tags(ev_rows, x0, x1, _plot_px(layout, columns, 0.08), xref=f"x{k}",
+                                 yref=f"y{k} domain", leader=False, base_px=16)
+        tags.extend(t)
+    note_shift = 24 + (tag_rows * TAG_ROW_PX + 6 if tag_rows else 0)
+    layout["annotations"] = list(fig.layout.annotations) + tags + [dict(
         text=f"{measure} ({unit} per month); each panel has its own scale", xref="paper", yref="paper",
-        x=0, y=1.0, yshift=28, xanchor="left", yanchor="bottom", showarrow=False,
+        x=0, y=1.0, yshift=note_shift, xanchor="left", yanchor="bottom", showarrow=False,
         font=dict(size=12, color=MUTED))]
     layout["margin"]["t"] += 20
-    return _finish([], layout, caption, fig=fig)
+    return _finish([], layout, caption, fig=fig, tag_rows=tag_rows)
