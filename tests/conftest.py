@@ -6,6 +6,9 @@ from pathlib import Path
 
 import pytest
 
+# Validate every figure against plotly's schema while testing (off at run time for speed).
+os.environ.setdefault("BORDERWATCH_VALIDATE_FIGURES", "1")
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = Path(os.environ.get("BORDERWATCH_SHARED_DATA", ROOT.parent / "shared" / "data"))
 DATA_DIR = ROOT / "data"

@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ._events import crossing_names, crossings_text, date_span_text, domains, local_naive
-from .theme import EVENT_STYLE, INK, MUTED, TEMPLATE, caption_annotation, event_style, title_layout
+from .theme import EVENT_STYLE, INK, MUTED, TEMPLATE, caption_annotation, event_style, new_figure, title_layout
 
 TABLE_COLUMNS = ["id", "label", "kind", "start", "end", "drawn_end", "ongoing", "crossings", "summary",
                  "sources"]
@@ -138,4 +138,4 @@ def make_events_timeline_figure(events: pd.DataFrame, *, at: object = None,
     )
     if title:
         layout["title"] = title_layout(title, height)
-    return go.Figure(data=traces, layout=layout)
+    return new_figure(traces, layout)

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Sequence
 import pandas as pd
 import plotly.graph_objects as go
 
-from .theme import INK, MUTED, STATUS_ORDER, STATUS_STYLE, TEMPLATE, caption_annotation, title_layout
+from .theme import INK, MUTED, STATUS_ORDER, STATUS_STYLE, TEMPLATE, caption_annotation, new_figure, title_layout
 
 #: The waits frame's mode / lane values and how the hover names them, in display order.
 MODE_LABELS = {"passenger": "Passenger", "pedestrian": "Pedestrian", "commercial": "Commercial"}
@@ -441,4 +441,4 @@ def make_status_map_figure(status: pd.DataFrame, crossings: pd.DataFrame, *,
     )
     if title:
         layout["title"] = title_layout(title, height)
-    return go.Figure(data=base + traces, layout=layout)
+    return new_figure(base + traces, layout)

@@ -10,6 +10,8 @@ so nothing is told by colour alone.
 """
 from __future__ import annotations
 
+import os
+
 import plotly.graph_objects as go
 import plotly.io as pio
 
@@ -162,3 +164,17 @@ def caption_text(fig: go.Figure) -> str | None:
         if a.name == "caption":
             return a.text.replace("<br>", "\n")
     return None
+
+
+#: Check every figure against plotly's schema while building it. Off at run time, where validation costs
+#: about ten times the build itself on every filter change; the test suite turns it on
+#: (BORDERWATCH_VALIDATE_FIGURES=1 in tests/conftest.py) so every builder's output is still checked.
+VALIDATE = os.environ.get("BORDERWATCH_VALIDATE_FIGURES", "") == "1"
+
+
+def new_figure(data, layout) -> go.Figure:
+    """``go.Figure(data, layout)`` with the template resolved by name and validation per :data:`VALIDATE`."""
+    layout = dict(layout)
+    if isinstance(layout.get("template"), str):
+        layout["template"] = pio.templates[layout["template"]]
+    return go.Figure(data=data, layout=layout, _validate=VALIDATE)

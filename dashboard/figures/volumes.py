@@ -28,7 +28,7 @@ from plotly.subplots import make_subplots
 
 from ._events import crossings_text, date_span_text, local_naive
 from .theme import (MEASURE_COLORS, MEASURE_DASH, MUTED, OKABE_ITO, TEMPLATE, caption_annotation, event_style,
-                    title_layout)
+                    new_figure, title_layout)
 
 FAMILIES = ("vehicles", "people", "freight")
 GROUP_BYS = ("measure", "state", "port")
@@ -330,7 +330,7 @@ def _finish(traces: list, layout: dict, caption: str | None, fig: go.Figure | No
     if "title" in layout:
         layout["title"] = title_layout(layout["title"]["text"], layout["height"])
     if fig is None:
-        return go.Figure(data=traces, layout=layout)
+        return new_figure(traces, layout)
     fig.update_layout(layout)
     return fig
 

@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .status_map import LANE_LABELS, MODE_LABELS, _isna, _name, format_updated
-from .theme import INK, MUTED, TEMPLATE, caption_annotation
+from .theme import INK, MUTED, TEMPLATE, caption_annotation, new_figure
 
 #: Mode colours (Okabe-Ito) and patterns.
 MODE_STYLE = {"passenger": {"color": "#0072B2"}, "pedestrian": {"color": "#009E73"},
@@ -104,4 +104,4 @@ def make_waits_figure(waits: pd.DataFrame, *, title: str | None = None,
     )
     if title:
         layout["title"] = dict(text=title)
-    return go.Figure(data=traces, layout=layout)
+    return new_figure(traces, layout)
