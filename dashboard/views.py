@@ -163,9 +163,9 @@ def map_chart(snap: Snapshot, filters: Filters, status: pd.DataFrame) -> ChartSp
     at = at_instant(snap, filters)
     when = f"as of {filters.at} (local time at each crossing)" if filters.at else f"as of {fmt_local(at, 'UTC')}"
     title = f"Border crossing status, {', '.join(filters.states)} — {when}"
-    fig = make_status_map_figure(status, snap.crossings, waits=snap.waits, states=filters.states,
-                                 title=title, caption=caption(snap, filters, "map"))
     table = status_map_table(status, snap.crossings, waits=snap.waits, states=filters.states)
+    fig = make_status_map_figure(status, snap.crossings, table=table, waits=snap.waits, states=filters.states,
+                                 title=title, caption=caption(snap, filters, "map"))
     return ChartSpec("map", fig, table)
 
 
@@ -180,9 +180,10 @@ def volumes_chart(snap: Snapshot, filters: Filters) -> ChartSpec:
     measures = [f.measure] if f.measure else None
     group = f.group_by if f.measure else "measure"
     title = f"Monthly inbound crossings — {f.family}, {where}"
-    fig = make_volumes_figure(vol, events=_chart_events(snap, f), family=f.family, measures=measures,
+    table = volumes_table(vol, family=f.family, measures=measures, group_by=group)
+    fig = make_volumes_figure(vol, table=table, events=_chart_events(snap, f), family=f.family, measures=measures,
                               group_by=group, title=title, caption=caption(snap, f, "volumes"))
-    return ChartSpec("volumes", fig, volumes_table(vol, family=f.family, measures=measures, group_by=group))
+    return ChartSpec("volumes", fig, table)
 
 
 def compare_chart(snap: Snapshot, filters: Filters) -> ChartSpec:
@@ -196,9 +197,10 @@ def compare_chart(snap: Snapshot, filters: Filters) -> ChartSpec:
     vol = filter_volumes(snap.volumes, states=f.states, ports=list(ports) or None, measures=[measure],
                          start=pd.Timestamp(start + "-01"), end=pd.Timestamp(end + "-01"))
     title = f"{measure} by {group_by}, {', '.join(f.states)}"
-    fig = make_compare_figure(vol, measure=measure, group_by=group_by, events=_chart_events(snap, f),
+    table = compare_table(vol, measure=measure, group_by=group_by)
+    fig = make_compare_figure(vol, table=table, measure=measure, group_by=group_by, events=_chart_events(snap, f),
                               title=title, caption=caption(snap, f, "compare"))
-    return ChartSpec("compare", fig, compare_table(vol, measure=measure, group_by=group_by))
+    return ChartSpec("compare", fig, table)
 
 
 def events_chart(snap: Snapshot, filters: Filters) -> ChartSpec:
@@ -206,10 +208,11 @@ def events_chart(snap: Snapshot, filters: Filters) -> ChartSpec:
     ev = events_frame(snap, filters)
     # Ongoing events run to the chosen "as of" time, else to today (not to the snapshot's date).
     at = parse_at(filters.at) if filters.at else None
-    fig = make_events_timeline_figure(ev, at=at, crossings=snap.crossings,
+    table = events_timeline_table(ev, at=at, crossings=snap.crossings)
+    fig = make_events_timeline_figure(ev, table=table, at=at, crossings=snap.crossings,
                                       title=f"Closures, suspensions and policy events — {', '.join(filters.states)}",
                                       caption=caption(snap, filters, "events"))
-    return ChartSpec("events", fig, events_timeline_table(ev, at=at, crossings=snap.crossings))
+    return ChartSpec("events", fig, table)
 
 
 def waits_chart(snap: Snapshot, filters: Filters, crossing_id: str) -> ChartSpec | None:
@@ -220,9 +223,10 @@ def waits_chart(snap: Snapshot, filters: Filters, crossing_id: str) -> ChartSpec
     w = snap.waits[snap.waits["port_number"] == c["port_number"].iloc[0]]
     if w.empty:
         return None
-    fig = make_waits_figure(w, title=f"Lane waits — {crossing_label(snap, crossing_id)}",
+    table = waits_table(w)
+    fig = make_waits_figure(w, table=table, title=f"Lane waits — {crossing_label(snap, crossing_id)}",
                             caption=caption(snap, filters.with_(crossing=crossing_id), "waits"))
-    return ChartSpec("waits", fig, waits_table(w))
+    return ChartSpec("waits", fig, table)
 
 
 def _chart_events(snap: Snapshot, filters: Filters) -> pd.DataFrame:

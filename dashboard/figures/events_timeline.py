@@ -43,7 +43,7 @@ def events_timeline_table(events: pd.DataFrame, *, at: object = None,
     return pd.DataFrame(rows, columns=TABLE_COLUMNS)
 
 
-def make_events_timeline_figure(events: pd.DataFrame, *, at: object = None,
+def make_events_timeline_figure(events: pd.DataFrame, *, table: pd.DataFrame | None = None, at: object = None,
                                 crossings: pd.DataFrame | None = None, title: str | None = None,
                                 caption: str | None = None) -> go.Figure:
     """Horizontal bars, one per event (y = short title and crossings, x = start..end), one trace per kind
@@ -52,7 +52,7 @@ def make_events_timeline_figure(events: pd.DataFrame, *, at: object = None,
     where ongoing events end; default today. ``crossings`` (CROSSINGS_COLUMNS) names the crossings in the
     row labels; without it the events' raw port numbers / crossing ids are shown. Returns a
     ``go.Figure``."""
-    table = events_timeline_table(events, at=at, crossings=crossings)
+    table = events_timeline_table(events, at=at, crossings=crossings) if table is None else table
     names = crossing_names(crossings)
     ylabels = [_label(r["label"], crossings_text(e, names, limit=2))
                for r, e in zip(table.to_dict("records"),

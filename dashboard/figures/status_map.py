@@ -336,7 +336,7 @@ def _hover(r: dict) -> str:
     return "<br>".join(parts)
 
 
-def make_status_map_figure(status: pd.DataFrame, crossings: pd.DataFrame, *,
+def make_status_map_figure(status: pd.DataFrame, crossings: pd.DataFrame, *, table: pd.DataFrame | None = None,
                            waits: pd.DataFrame | None = None,
                            states: Iterable[str] | None = ("TX", "AZ", "CA"),
                            title: str | None = None, caption: str | None = None,
@@ -349,7 +349,7 @@ def make_status_map_figure(status: pd.DataFrame, crossings: pd.DataFrame, *,
     default), so the map fills the image. Closed and partial crossings get a short name label
     (trace ``meta="labels"``), placed clear of markers and of each other where possible. Returns a
     ``go.Figure``."""
-    table = status_map_table(status, crossings, waits=waits, states=states)
+    table = status_map_table(status, crossings, waits=waits, states=states) if table is None else table
     traces: list[dict] = []
     for st in STATUS_ORDER:
         part = table[table["status"] == st]

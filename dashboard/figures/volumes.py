@@ -245,7 +245,7 @@ def _plot_px(layout: dict, columns: int = 1, spacing: float = 0.0) -> float:
     return max(200.0, (ASSUMED_WIDTH - m["l"] - m["r"]) * (1 - spacing * (columns - 1)) / columns)
 
 
-def make_volumes_figure(volumes: pd.DataFrame, *, events: pd.DataFrame | None = None,
+def make_volumes_figure(volumes: pd.DataFrame, *, table: pd.DataFrame | None = None, events: pd.DataFrame | None = None,
                         family: str | None = "vehicles", measures: Sequence[str] | str | None = None,
                         group_by: str = "measure", title: str | None = None,
                         caption: str | None = None, height: int = 520) -> go.Figure:
@@ -253,7 +253,7 @@ def make_volumes_figure(volumes: pd.DataFrame, *, events: pd.DataFrame | None = 
     (``group_by="measure"``), or per state / port for exactly one measure. ``events`` (EVENTS_COLUMNS,
     already filtered by the caller) are drawn as named spans. y-axis titled with the unit; gaps for NA.
     Raises ValueError for several measures with ``group_by`` state/port, unknown measures, or mixed units."""
-    table = volumes_table(volumes, family=family, measures=measures, group_by=group_by)
+    table = volumes_table(volumes, family=family, measures=measures, group_by=group_by) if table is None else table
     traces = []
     for i, (series, part) in enumerate(table.groupby("series", sort=False)):
         measure = str(part["measure"].iloc[0])
@@ -365,14 +365,14 @@ def compare_table(volumes: pd.DataFrame, *, measure: str, group_by: str = "state
     return table.reset_index(drop=True)
 
 
-def make_compare_figure(volumes: pd.DataFrame, *, measure: str, group_by: str = "state",
+def make_compare_figure(volumes: pd.DataFrame, *, table: pd.DataFrame | None = None, measure: str, group_by: str = "state",
                         groups: Iterable[str] | None = None, index_to: str | None = None,
                         events: pd.DataFrame | None = None, title: str | None = None,
                         caption: str | None = None, columns: int = 2) -> go.Figure:
     """Compare states or ports (``group_by``) on ONE ``measure``. Small multiples (one panel per group,
     own y-axis, shared x) by default; ``index_to="2019"`` draws indexed lines (100 = mean of that period)
     on one axis. ``groups`` restricts to some states / port codes. Event spans are drawn on every panel."""
-    table = compare_table(volumes, measure=measure, group_by=group_by, groups=groups, index_to=index_to)
+    table = compare_table(volumes, measure=measure, group_by=group_by, groups=groups, index_to=index_to) if table is None else table
     unit = str(table["unit"].iloc[0]) if not table.empty else ""
     names = list(dict.fromkeys(table["series"].tolist()))
     x0 = table["month"].min() if not table.empty else None

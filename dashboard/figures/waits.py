@@ -53,11 +53,11 @@ def _bar_text(r: dict) -> str:
     return t + (" · stale" if r["stale_reading"] else "")
 
 
-def make_waits_figure(waits: pd.DataFrame, *, title: str | None = None,
+def make_waits_figure(waits: pd.DataFrame, *, table: pd.DataFrame | None = None, title: str | None = None,
                       caption: str | None = None) -> go.Figure:
     """Horizontal bars of ``delay_minutes`` per mode x lane (one trace per mode, plus one for stale
     readings) for the crossings in ``waits``; NA lanes as "no reading" text, never 0 bars."""
-    table = waits_table(waits)
+    table = waits_table(waits) if table is None else table
     traces = []
     for mode, style in MODE_STYLE.items():
         for stale in (False, True):
