@@ -93,6 +93,8 @@ def cmd_export(args) -> int:
     f = export_filters(args)
     wanted = charts_wanted(args.chart)
     snap = load_snapshot()
+    if f.crossing and f.crossing not in set(snap.crossings["crossing_id"]):
+        raise BorderwatchError(f"--crossing: unknown crossing {f.crossing!r} (see 'crossing_id' in data/crossings.csv)")
     specs = views.all_charts(snap, f)
     if "waits" in wanted and "waits" not in specs:
         if args.chart != "all":
