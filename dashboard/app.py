@@ -166,6 +166,15 @@ def chart_block(spec: views.ChartSpec | None, *, key: str, export_ok: bool, **ch
         st.dataframe(views.display_table(spec.table), hide_index=True, width="stretch")
 
 
+def events_table(ev: pd.DataFrame) -> None:
+    """The events with a clickable first source, and every source behind an expander."""
+    st.dataframe(views.events_display(ev), hide_index=True, width="stretch",
+                 column_config={"source": st.column_config.LinkColumn(
+                     "source", display_text=r"https?://(?:www\.)?([^/]+)")})
+    with st.expander(f"All sources ({sum(len(u) for u in ev['source_urls'])} links)"):
+        st.markdown(views.sources_markdown(ev))
+
+
 def header(snap: Snapshot, f: Filters, status: pd.DataFrame, live_error: str | None) -> None:
     st.title("Borderwatch")
     st.caption("Status of every U.S.–Mexico border crossing in Texas, Arizona and California, lane-level waits, "
@@ -218,8 +227,7 @@ def crossing_detail(snap: Snapshot, f: Filters, status: pd.DataFrame, qkey: tupl
     ev = views.events_frame(snap, f)
     if len(ev):
         st.markdown("**Events at this crossing**")
-        st.dataframe(views.events_display(ev), hide_index=True, width="stretch",
-                     column_config={"sources": st.column_config.ListColumn("sources")})
+        events_table(ev)
     w = chart_for(snap, skey, qkey, "waits")
     if w is not None:
         with st.expander("Lane wait chart"):
@@ -318,8 +326,7 @@ def main() -> None:
         with t_ev:
             chart_block(chart_for(snap, skey, qkey, "events"), key="events_chart", export_ok=export_ok)
             st.markdown("**Events and their sources**")
-            st.dataframe(views.events_display(views.events_frame(snap, f)), hide_index=True, width="stretch",
-                         column_config={"sources": st.column_config.ListColumn("sources")})
+            events_table(views.events_frame(snap, f))
     if t_tab.open:
         with t_tab:
             st.dataframe(views.status_display(status), hide_index=True, width="stretch")

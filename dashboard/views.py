@@ -354,9 +354,20 @@ def events_display(ev: pd.DataFrame) -> pd.DataFrame:
         "start": ev["start"].map(lambda t: fmt_local(t)),
         "end": ev["end"].map(lambda t: "ongoing / unknown" if pd.isna(t) else fmt_local(t)),
         "confidence": ev["confidence"], "summary": ev["summary"],
-        "sources": ev["source_urls"].map(list),
+        "source": ev["source_urls"].map(lambda u: u[0] if u else None),
+        "more sources": ev["source_urls"].map(lambda u: max(len(u) - 1, 0)),
     })
     return out.reset_index(drop=True)
+
+
+def sources_markdown(ev: pd.DataFrame) -> str:
+    """Every event with all its sources as markdown links (domain as the link text)."""
+    from urllib.parse import urlsplit
+    lines = []
+    for r in ev.to_dict("records"):
+        links = ", ".join(f"[{urlsplit(u).netloc.removeprefix('www.')}]({u})" for u in r["source_urls"])
+        lines.append(f"- **{r['title']}** ({fmt_local(r['start'], with_date=True)[:10]}): {links}")
+    return "\n".join(lines)
 
 
 def status_display(status: pd.DataFrame) -> pd.DataFrame:
