@@ -10,7 +10,9 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-st.set_page_config(page_title="Borderwatch — U.S.–Mexico border crossings", page_icon=":material/flag:",
+# The icon is an emoji on purpose: a ":material/..." page icon makes the browser fetch the favicon from
+# fonts.gstatic.com, and nothing may leave the machine.
+st.set_page_config(page_title="Borderwatch — U.S.–Mexico border crossings", page_icon="🛂",
                    layout="wide", initial_sidebar_state="expanded")
 
 from dashboard import views  # noqa: E402
@@ -210,24 +212,29 @@ def crossing_detail(snap: Snapshot, f: Filters, status: pd.DataFrame, qkey: tupl
     if not f.crossing:
         st.caption("Choose a crossing in the sidebar, or click its marker on the map.")
         return
-    row = status[status["crossing_id"] == f.crossing]
-    st.markdown(f"**{views.crossing_label(snap, f.crossing)}**")
-    if len(row):
-        r = row.iloc[0]
-        st.markdown(f"{STATUS_SYMBOL[r['status']]} **{STATUS_STYLE[r['status']]['label']}** — {r['reason']}")
-        if not pd.isna(r["updated_at"]):
-            st.caption(f"Latest lane update: {views.fmt_local(r['updated_at'])}")
-    else:
-        st.caption("This crossing is outside the current state/mode filters.")
-    lanes = views.lanes_table(snap, f.crossing)
-    if lanes is not None:
-        st.dataframe(lanes, hide_index=True, width="stretch")
-    else:
-        st.caption("CBP publishes no wait times for this crossing (rail, dam or ferry crossing).")
-    ev = views.events_frame(snap, f)
-    if len(ev):
-        st.markdown("**Events at this crossing**")
-        events_table(ev)
+    left, right = st.columns([1, 1], gap="medium")
+    with left:
+        row = status[status["crossing_id"] == f.crossing]
+        st.markdown(f"**{views.crossing_label(snap, f.crossing)}**")
+        if len(row):
+            r = row.iloc[0]
+            st.markdown(f"{STATUS_SYMBOL[r['status']]} **{STATUS_STYLE[r['status']]['label']}** — {r['reason']}")
+            if not pd.isna(r["updated_at"]):
+                st.caption(f"Latest lane update: {views.fmt_local(r['updated_at'])}")
+        else:
+            st.caption("This crossing is outside the current state/mode filters.")
+        lanes = views.lanes_table(snap, f.crossing)
+        if lanes is not None:
+            st.dataframe(lanes, hide_index=True, width="stretch")
+        else:
+            st.caption("CBP publishes no wait times for this crossing (rail, dam or ferry crossing).")
+    with right:
+        ev = views.events_frame(snap, f)
+        if len(ev):
+            st.markdown("**Events at this crossing**")
+            events_table(ev)
+        else:
+            st.caption("No events in the registry for this crossing.")
     w = chart_for(snap, skey, qkey, "waits")
     if w is not None:
         with st.expander("Lane wait chart"):
@@ -269,7 +276,7 @@ def main() -> None:
         options = [None] + views.crossing_options(snap, states)
         if st.session_state.get("w_crossing") not in options:
             st.session_state["w_crossing"] = None
-        st.selectbox("Crossing", options, key="w_crossing",
+        st.selectbox("Crossing", options, key="w_crossing", placeholder="All crossings",
                      format_func=lambda c: "All crossings" if c is None else views.crossing_label(snap, c))
         st.multiselect("Modes", list(MODES), key="w_modes", format_func=lambda m: MODE_NAMES[m])
         # Seeded through value= (not session_state): AppTest loses a range slider's state otherwise.
@@ -278,15 +285,14 @@ def main() -> None:
         st.toggle("Show status at another time", key="w_at_on",
                   help="See the map as it was, e.g. 2023-12-20: Lukeville, PedWest and Morley Gate closed.")
         if st.session_state["w_at_on"]:
-            c1, c2 = st.columns(2)
-            c1.date_input("Date", key="w_at_date", min_value=dt.date(1996, 1, 1), max_value=dt.date(2100, 1, 1))
-            c2.time_input("Local time", key="w_at_time", step=dt.timedelta(minutes=30))
+            st.date_input("Date", key="w_at_date", min_value=dt.date(1996, 1, 1), max_value=dt.date(2100, 1, 1))
+            st.time_input("Local time at each crossing", key="w_at_time", step=dt.timedelta(minutes=30))
         st.radio("Volumes: measure family", list(FAMILIES), key="w_family", horizontal=True,
                  help="BTS measures count different units; they are never added together.")
         measures = views.family_measures(snap, st.session_state["w_family"])
         if st.session_state.get("w_measure") not in [None] + measures:
             st.session_state["w_measure"] = None
-        st.selectbox("Measure", [None] + measures, key="w_measure",
+        st.selectbox("Measure", [None] + measures, key="w_measure", placeholder="Every measure of the family",
                      format_func=lambda m: "Every measure of the family" if m is None else m)
         if st.session_state["w_measure"]:
             st.radio("Lines per", ["measure", "state", "port"], key="w_group", horizontal=True)
@@ -303,12 +309,10 @@ def main() -> None:
     if not export_ok:
         st.caption(f":material/block: Image export unavailable: {export_msg}")
 
-    left, right = st.columns([3, 2], gap="medium")
-    with left:
-        chart_block(chart_for(snap, skey, qkey, "map"), key="map_chart", export_ok=export_ok,
-                    on_select=_on_map_select, selection_mode="points")
-    with right:
-        crossing_detail(snap, f, status, qkey, skey, export_ok)
+    # The map takes the full width: it is fitted (and its labels placed) for a wide plot box.
+    chart_block(chart_for(snap, skey, qkey, "map"), key="map_chart", export_ok=export_ok,
+                on_select=_on_map_select, selection_mode="points")
+    crossing_detail(snap, f, status, qkey, skey, export_ok)
 
     # Only the open tab is built (tabs track state): a filter change pays for the map and one chart.
     t_vol, t_cmp, t_ev, t_tab = st.tabs(["Crossing volumes", "Compare", "Events timeline", "All crossings"],
@@ -330,7 +334,7 @@ def main() -> None:
     if t_tab.open:
         with t_tab:
             st.dataframe(views.status_display(status), hide_index=True, width="stretch")
-    st.caption(views.source_line(snap, cbp=True, bts=True, events=True)
+    st.caption(views.source_line(snap, cbp=True, bts=True, events=True, states=f.states)
                + " · CBP and BTS data are U.S. government works. Times are local to each crossing.")
 
 

@@ -183,7 +183,8 @@ def cmd_run(args) -> int:
            "--server.fileWatcherType", "none",
            "--browser.gatherUsageStats", "false",
            "--global.developmentMode", "false",
-           "--theme.base", "light"]
+           "--theme.base", "light",
+           "--client.toolbarMode", "viewer"]
     print(f"Borderwatch: http://{args.address}:{args.port}  (Ctrl-C to stop)", file=sys.stderr, flush=True)
     os.execv(sys.executable, cmd)
     return 0  # pragma: no cover

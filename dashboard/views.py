@@ -97,11 +97,13 @@ def volumes_frame(snap: Snapshot, filters: Filters) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------ captions
-def source_line(snap: Snapshot, *, cbp: bool = False, bts: bool = False, events: bool = False) -> str:
+def source_line(snap: Snapshot, *, cbp: bool = False, bts: bool = False, events: bool = False,
+                states=("TX", "AZ", "CA")) -> str:
     parts = []
     if cbp:
         at = snap.cbp_as_of
-        parts.append(f"CBP Border Wait Times, as of {fmt_local(at, 'UTC') if at is not None else 'unknown'}")
+        when = f"{as_of_local_short(snap, states)} ({fmt_local(at, 'UTC', with_date=False)})" if at is not None else "unknown"
+        parts.append(f"CBP Border Wait Times, as of {when}")
     if bts:
         thr = snap.bts_through
         parts.append(f"BTS Border Crossing Entry Data through {thr.strftime('%b %Y') if thr is not None else 'unknown'}")
@@ -114,7 +116,7 @@ def caption(snap: Snapshot, filters: Filters, chart: str) -> str:
     flags = {"map": dict(cbp=True, events=True), "volumes": dict(bts=True, events=True),
              "compare": dict(bts=True, events=True), "events": dict(events=True),
              "waits": dict(cbp=True)}[chart]
-    return filters.describe() + "<br>" + source_line(snap, **flags)
+    return filters.describe() + "<br>" + source_line(snap, states=filters.states, **flags)
 
 
 @dataclass
@@ -161,7 +163,8 @@ def crossing_label(snap: Snapshot, crossing_id: str) -> str:
 def map_chart(snap: Snapshot, filters: Filters, status: pd.DataFrame) -> ChartSpec:
     from .figures import make_status_map_figure, status_map_table
     at = at_instant(snap, filters)
-    when = f"as of {filters.at} (local time at each crossing)" if filters.at else f"as of {fmt_local(at, 'UTC')}"
+    when = (f"as of {filters.at} (local time at each crossing)" if filters.at
+            else f"as of {as_of_local_short(snap, filters.states)}")
     title = f"Border crossing status, {', '.join(filters.states)} — {when}"
     table = status_map_table(status, snap.crossings, waits=snap.waits, states=filters.states)
     fig = make_status_map_figure(status, snap.crossings, table=table, waits=snap.waits, states=filters.states,
@@ -262,6 +265,15 @@ def as_of_local_summary(snap: Snapshot, states=("TX", "AZ", "CA")) -> str:
     for i, z in enumerate(zones):
         parts.append(f"{fmt_local(at, z, with_date=(i == 0))} ({ZONE_LABEL[z]})")
     return " · ".join(parts)
+
+
+def as_of_local_short(snap: Snapshot, states=("TX", "AZ", "CA")) -> str:
+    """'2022-06-29 10:25 PDT · 10:25 MST · 11:25 MDT · 12:25 CDT' for the zones of ``states``."""
+    at = snap.cbp_as_of
+    if at is None:
+        return "unknown time"
+    zones = [z for z in ZONE_LABEL if z in set(snap.crossings.loc[snap.crossings["state"].isin(states), "tz"])]
+    return " · ".join(fmt_local(at, z, with_date=(i == 0)) for i, z in enumerate(zones))
 
 
 def crossing_options(snap: Snapshot, states) -> list[str]:

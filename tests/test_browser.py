@@ -1,0 +1,356 @@
+"""The dashboard in a real headless Chromium, started exactly the way ``make run`` starts it.
+
+One server (``borderwatch run --port <free> --address 127.0.0.1``) and one Chromium serve the whole module;
+every test opens its own browser context. Every request a page makes is recorded and must go to
+127.0.0.1: the page, its scripts and fonts, the offline basemap (``app/static/topojson/``) and the image
+downloads all come from the local server. Screenshots land in ``test-artifacts/browser/``.
+
+Expected numbers come from the data, not from the page: the marker count from the crossings table, the
+status counts from ``borderwatch status`` (the CLI and the page must agree).
+
+Waiting: a Streamlit rerun is finished when ``[data-testid=stApp]`` has
+``data-test-script-state="notRunning"``; the map is drawn when its plotly geo subplot has land paths and
+``path.point`` markers. Every wait combines both with the condition the test is after (e.g. "9 markers"),
+so a test never races the rerun it triggered.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections import Counter
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts" / "browser"
+BORDERWATCH = Path(sys.executable).with_name("borderwatch")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+VIEWPORT = {"width": 1440, "height": 900}
+TIMEOUT_MS = 30_000
+
+# --- selectors (see the module docstring) -------------------------------------------------------------
+MAP = ".st-key-map_chart"                      # st.plotly_chart(key="map_chart") -> element class
+MAP_POINTS = f"{MAP} .js-plotly-plot g.trace.scattergeo path.point"   # one per crossing marker
+MAP_LAND = f"{MAP} .js-plotly-plot g.layer.land path"                # basemap drawn (topojson loaded)
+JS_IDLE = ("document.querySelector('[data-testid=stApp]')?.getAttribute('data-test-script-state')"
+           " === 'notRunning'")
+JS_N_POINTS = f"document.querySelectorAll({json.dumps(MAP_POINTS)}).length"
+JS_MAP_DRAWN = f"document.querySelectorAll({json.dumps(MAP_LAND)}).length > 0 && {JS_N_POINTS} > 0"
+JS_NO_SKELETON = "document.querySelectorAll('[data-testid=stSkeleton]').length === 0"
+#: (crossing_id, centre x, centre y) of every visible marker, read from plotly's own data binding.
+JS_MARKERS = f"""() => {{
+  const gd = document.querySelector('{MAP} .js-plotly-plot');
+  return [...document.querySelectorAll({json.dumps(MAP_POINTS)})].map(p => {{
+    const ti = p.closest('g.trace').__data__[0].trace.index;
+    const cd = gd._fullData[ti].customdata[p.__data__.i];
+    const r = p.getBoundingClientRect();
+    return [cd[0], r.x + r.width / 2, r.y + r.height / 2];
+  }});
+}}"""
+
+
+# ------------------------------------------------------------------ expected values, from the data
+def _cli(*args: str) -> list[dict]:
+    """``borderwatch <args> --format json``, run in this process (no second interpreter start-up)."""
+    from dashboard.cli import main
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        code = main([*args, "--format", "json"])
+    assert code == 0, f"borderwatch {' '.join(args)} exited with {code}"
+    return json.loads(buf.getvalue())
+
+
+@pytest.fixture(scope="session")
+def expected(tmp_path_factory) -> dict:
+    """Status rows per state (default time) and for AZ at 2023-12-20, as ``borderwatch status`` gives them
+    with the same empty BORDERWATCH_HOME as the server (so both read the embedded snapshot)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("BORDERWATCH_HOME", str(tmp_path_factory.mktemp("bw-cli-home")))
+        return {"rows": _cli("status"), "az_dec20": _cli("status", "--state", "AZ", "--at", "2023-12-20")}
+
+
+def _n(rows: list[dict], *states: str) -> int:
+    return sum(r["state"] in states for r in rows)
+
+
+# ------------------------------------------------------------------ server and browser
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    """The Chrome/Chromium ``make chromium`` accepts: $BROWSER_PATH, /usr/bin/chromium, or one on PATH."""
+    candidates = (os.environ.get("BROWSER_PATH"), "/usr/bin/chromium", shutil.which("chromium"),
+                  shutil.which("chromium-browser"), shutil.which("google-chrome"))
+    path = next((p for p in candidates if p and os.path.isfile(p) and os.access(p, os.X_OK)), None)
+    if path is None:
+        pytest.fail("Chromium not found ($BROWSER_PATH, /usr/bin/chromium, or chromium/chromium-browser/"
+                    "google-chrome on PATH): the browser tests need one. `make test` installs Debian's "
+                    "chromium package (`make chromium`); no browser is ever downloaded by playwright.")
+    return path
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory):
+    """``borderwatch run`` as ``make run`` does it, on a free loopback port, with a private BORDERWATCH_HOME."""
+    if not BORDERWATCH.exists():
+        pytest.fail(f"{BORDERWATCH} not found: install the project into this venv (make install-test)")
+    home = tmp_path_factory.mktemp("bw-home")
+    port = _free_port()
+    log = open(home / "server.log", "w+b")
+    proc = subprocess.Popen([str(BORDERWATCH), "run", "--port", str(port), "--address", "127.0.0.1"],
+                            cwd=ROOT, env={**os.environ, "BORDERWATCH_HOME": str(home)},
+                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+
+    def server_log() -> str:
+        log.flush()
+        return (home / "server.log").read_text(errors="replace")[-3000:]
+
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"borderwatch run exited with {proc.returncode}:\n{server_log()}")
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except (urllib.error.URLError, OSError):
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"{url}/_stcore/health not OK within 30 s:\n{server_log()}")
+            time.sleep(0.2)
+        yield url
+    finally:
+        # SIGTERM lets Streamlit shut down its kaleido Chromium (own session, not in our process group).
+        for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
+            try:
+                os.killpg(proc.pid, sig)
+            except ProcessLookupError:
+                break
+            try:
+                proc.wait(wait)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path):
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, app_url):
+    """A fresh context and page; ``page.requests_seen`` lists every URL it asked for (HTTP and websocket)."""
+    ctx = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
+    ctx.set_default_timeout(TIMEOUT_MS)
+    pg = ctx.new_page()
+    seen: list[str] = []
+    ctx.on("request", lambda r: seen.append(r.url))
+    pg.on("websocket", lambda ws: seen.append(ws.url))
+    pg.requests_seen = seen
+    pg.base_url = app_url
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    yield pg
+    ctx.close()
+
+
+# ------------------------------------------------------------------ helpers
+def wait_idle(page, condition: str = "true") -> None:
+    """Script finished, map drawn, no loading skeleton, and ``condition`` (a JS expression) holds."""
+    page.wait_for_function(f"({JS_IDLE}) && ({JS_MAP_DRAWN}) && ({JS_NO_SKELETON}) && ({condition})",
+                           timeout=TIMEOUT_MS)
+    # The condition could have held for a moment between two reruns: require it again after a beat.
+    page.wait_for_timeout(300)
+    page.wait_for_function(f"({JS_IDLE}) && ({JS_MAP_DRAWN}) && ({condition})", timeout=TIMEOUT_MS)
+
+
+def open_page(page, query: str = "") -> None:
+    page.goto(page.base_url + "/" + query)
+    wait_idle(page)
+
+
+def n_markers(page) -> int:
+    return page.evaluate(JS_N_POINTS)
+
+
+def markers(page) -> list[tuple[str, float, float]]:
+    return [tuple(m) for m in page.evaluate(JS_MARKERS)]
+
+
+def legend(page) -> list[str]:
+    return page.evaluate(f"[...document.querySelectorAll('{MAP} .legendtext')].map(e => e.textContent)")
+
+
+def metrics(page) -> dict[str, int]:
+    out = {}
+    for m in page.get_by_test_id("stMetric").all():
+        label = m.get_by_test_id("stMetricLabel").inner_text().strip().split()[-1].lower()
+        out[label] = int(m.get_by_test_id("stMetricValue").inner_text().strip())
+    return out
+
+
+def query(page) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(page.url).query)
+
+
+def assert_healthy(page) -> None:
+    errors = page.get_by_test_id("stException").all_inner_texts()
+    assert not errors, f"the page shows an exception: {errors[0][:500]}"
+
+
+def assert_stayed_local(page) -> None:
+    outside = sorted({u for u in page.requests_seen if urlsplit(u).hostname != "127.0.0.1"
+                      and not u.startswith(("data:", "blob:", "about:"))})
+    assert page.requests_seen, "no request recorded"
+    assert not outside, f"the page requested {len(outside)} URL(s) off this machine: {outside}"
+
+
+def screenshot(page, name: str) -> Path:
+    """The whole page. Streamlit scrolls inside ``stMain`` (the document itself never grows), so
+    ``full_page=True`` would capture one viewport: grow the viewport to the content instead."""
+    height = page.evaluate("""() => Math.max(
+        document.querySelector('[data-testid=stMain]')?.scrollHeight || 0,
+        document.querySelector('[data-testid=stSidebarContent]')?.scrollHeight || 0,
+        window.innerHeight)""")
+    page.set_viewport_size({"width": VIEWPORT["width"], "height": min(int(height) + 20, 6000)})
+    page.wait_for_timeout(400)  # plotly's responsive relayout
+    page.evaluate("document.fonts.ready")
+    path = ARTIFACTS / name
+    page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size(VIEWPORT)
+    return path
+
+
+# ------------------------------------------------------------------ tests
+def test_default_page(page, expected):
+    open_page(page)
+    rows = expected["rows"]
+    assert query(page) == {}, f"the default view should keep a clean address, got {page.url}"
+    n = n_markers(page)
+    assert n == len(rows) == _n(rows, "TX", "AZ", "CA"), (n, len(rows))
+    assert len({m[0] for m in markers(page)}) == n, "two markers carry the same crossing_id"
+    want = Counter(r["status"] for r in rows)
+    got = metrics(page)
+    assert got == {k: want.get(k, 0) for k in ("open", "partial", "closed", "unknown")}, (got, want)
+    # the legend names every status on the map with its count: "Open (18)", "Unknown (16, 8 rail/dam/ferry)"
+    leg = legend(page)
+    for status, count in want.items():
+        assert any(t.startswith(f"{status.capitalize()} ({count}") for t in leg), (status, count, leg)
+    assert_healthy(page)
+    screenshot(page, "default.png")
+    assert_stayed_local(page)
+
+
+def test_state_filter_via_ui(page, expected):
+    rows = expected["rows"]
+    open_page(page)
+    side = page.get_by_test_id("stSidebar")
+    states = side.get_by_test_id("stMultiSelect").filter(has_text="States")
+    states.get_by_role("button", name="Remove Texas").click()
+    wait_idle(page, f"{JS_N_POINTS} === {_n(rows, 'AZ', 'CA')}")
+    states.get_by_role("button", name="Remove California").click()
+    page.keyboard.press("Escape")
+    n_az = _n(rows, "AZ")  # 9 today
+    wait_idle(page, f"{JS_N_POINTS} === {n_az} && location.search.includes('state=AZ')")
+    assert n_markers(page) == n_az
+    assert {m[0].split("-")[0] for m in markers(page)} == {"az"}
+    assert query(page).get("state") == ["AZ"], page.url
+    assert sum(metrics(page).values()) == n_az
+    assert states.get_by_test_id("stMultiSelectTagsContainer").inner_text().split() == ["Arizona"]
+    assert_healthy(page)
+    screenshot(page, "az.png")
+    assert_stayed_local(page)
+
+
+def test_shared_link_az_on_2023_12_20(page, expected):
+    open_page(page, "?state=AZ&at=2023-12-20")
+    rows = expected["az_dec20"]
+    closed = sorted(r["crossing_id"] for r in rows if r["status"] == "closed")
+    assert closed == ["az-lukeville", "az-nogales-morley-gate"]
+    assert n_markers(page) == len(rows)
+    leg = legend(page)
+    assert any(t.startswith(f"Closed ({len(closed)}") for t in leg), leg
+    # the closed trace holds exactly Lukeville and Morley Gate
+    on_map = page.evaluate(f"""() => document.querySelector('{MAP} .js-plotly-plot').data
+        .filter(t => t.meta === 'closed').flatMap(t => t.customdata.map(c => c[0])).sort()""")
+    assert on_map == closed
+    assert metrics(page)["closed"] == len(closed)
+    banner = page.get_by_test_id("stAlert").filter(has_text="2023-12-20")
+    assert banner.count() == 1, page.get_by_test_id("stAlert").all_inner_texts()
+    assert "as of 2023-12-20" in banner.inner_text()
+    # the sidebar shows the time switch on, and the address keeps the view
+    assert page.get_by_test_id("stSidebar").get_by_role("switch").first.is_checked()
+    assert query(page) == {"state": ["AZ"], "at": ["2023-12-20"]}, page.url
+    assert_healthy(page)
+    screenshot(page, "az_2023-12-20.png")
+    assert_stayed_local(page)
+
+
+def test_click_marker_selects_crossing(page):
+    open_page(page, "?state=AZ")
+    target = [m for m in markers(page) if m[0] == "az-lukeville"]
+    assert len(target) == 1, markers(page)
+    _, x, y = target[0]
+    page.mouse.move(x, y)
+    hover = page.locator(f"{MAP} .hoverlayer")
+    page.wait_for_function(f"document.querySelector('{MAP} .hoverlayer')?.textContent.includes('Lukeville')")
+    assert "Lukeville (AZ)" in hover.text_content()  # an SVG group: no inner_text
+    page.mouse.click(x, y)
+    wait_idle(page, "location.search.includes('crossing=')")
+    assert query(page).get("crossing") == ["az-lukeville"], page.url
+    box = page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").filter(has_text="Crossing")
+    assert box.locator("input").input_value() == "Lukeville (AZ)"
+    main = page.get_by_test_id("stMain")
+    assert "Crossing detail" in main.inner_text()
+    detail = main.get_by_test_id("stColumn").filter(has_text="Lukeville (AZ)").first
+    assert "event 2023-12-lukeville-closure" not in detail.inner_text()  # ?state=AZ only: no 'at', feed time
+    assert "Lukeville (AZ)" in detail.inner_text()
+    assert_healthy(page)
+    screenshot(page, "az_lukeville_clicked.png")
+    assert_stayed_local(page)
+
+
+def test_map_png_download(page):
+    open_page(page, "?state=AZ&at=2023-12-20")
+    button = page.locator(f"{MAP}_png").get_by_role("button")
+    assert button.count() == 1, "no PNG button under the map (image export unavailable?)"
+    with page.expect_download(timeout=TIMEOUT_MS) as info:
+        button.click()
+    download = info.value
+    assert download.failure() is None, download.failure()
+    data = Path(download.path()).read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", data[:16]
+    assert len(data) > 10_000, f"PNG of only {len(data)} bytes: an empty map?"
+    width, height = struct.unpack(">II", data[16:24])  # IHDR
+    assert width >= 600 and height >= 400, (width, height)
+    assert download.suggested_filename.endswith(".png"), download.suggested_filename
+    (ARTIFACTS / "map_download.png").write_bytes(data)
+    assert_healthy(page)
+    assert_stayed_local(page)
