@@ -6,6 +6,7 @@ Run with ``borderwatch run`` (or ``make run``), which starts Streamlit on 127.0.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 
 import pandas as pd
 import streamlit as st
@@ -35,7 +36,12 @@ LIVE_TTL_S = 300
 def cached_snapshot(data_dir: str, manifest_mtime: float) -> Snapshot:
     """A read-only snapshot, loaded once per server and shared by every session (never mutated).
     ``manifest_mtime`` makes a new ``borderwatch refresh`` visible without a restart."""
-    return load_snapshot(data_dir)
+    snap = load_snapshot(data_dir)
+    # Streamlit runs a full gc.collect() after every script run; walking the snapshot's ~150k long-lived
+    # objects cost 50-90 ms per rerun. Move them out of the collector's reach (they live as long as the server).
+    gc.collect()
+    gc.freeze()
+    return snap
 
 
 def snapshot_at(path) -> Snapshot:
@@ -50,9 +56,15 @@ def live_waits(_crossings: pd.DataFrame, snapshot_id: str) -> pd.DataFrame:
     return load_cbp(None, crossings=_crossings)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=32, show_spinner=False)
+def status_all_states(_snap: Snapshot, snapshot_key: str, at: str | None) -> pd.DataFrame:
+    """Status of every crossing at ``at``: it depends on the time only, so state and mode changes reuse it."""
+    return views.status_frame(_snap, Filters(at=at))
+
+
 def status_for(_snap: Snapshot, snapshot_key: str, query: tuple) -> pd.DataFrame:
-    return views.status_frame(_snap, Filters.from_query(dict(query)))
+    f = Filters.from_query(dict(query))
+    return views.select_status(_snap, status_all_states(_snap, snapshot_key, f.at), f)
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
@@ -164,7 +176,8 @@ def chart_block(spec: views.ChartSpec | None, *, key: str, export_ok: bool, **ch
     cols[2].download_button("CSV", data=lambda t=spec.table: views.table_csv(t), file_name=f"{stem}.csv",
                             mime="text/csv",
                             key=f"{key}_csv", icon=":material/table:", on_click="ignore")
-    with st.expander("Data behind this chart"):
+    # A toggle, not an expander: a collapsed expander still ships its table to the browser on every run.
+    if cols[3].toggle("Show the data behind this chart", key=f"{key}_table"):
         st.dataframe(views.display_table(spec.table), hide_index=True, width="stretch")
 
 

@@ -49,6 +49,13 @@ def as_of_by_zone(snap: Snapshot) -> dict[str, str]:
 def status_frame(snap: Snapshot, filters: Filters) -> pd.DataFrame:
     st = crossing_status(snap.waits, snap.events, snap.crossings, at_instant(snap, filters),
                          states=filters.states)
+    return select_status(snap, st, filters)
+
+
+def select_status(snap: Snapshot, st: pd.DataFrame, filters: Filters) -> pd.DataFrame:
+    """The rows of a status frame that the filters' states and modes keep (status itself depends only on
+    the time, so a frame computed for all states can be reused)."""
+    st = st[st["state"].isin(filters.states)]
     if tuple(filters.modes) != ("passenger", "pedestrian", "commercial", "rail"):
         modes = dict(zip(snap.crossings["crossing_id"], snap.crossings["modes"]))
         keep = st["crossing_id"].map(lambda c: bool(set(modes.get(c, ())) & set(filters.modes)) if isinstance(c, str) else True)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import re
+import weakref
 from collections.abc import Iterable, Sequence
 
 import pandas as pd
@@ -104,10 +105,26 @@ def lane_line(mode: str, lane: str, operational_status: object, delay: object, l
     return text
 
 
+#: _lane_lines results by frame identity: the feed frame is long-lived and the lines depend on it alone,
+#: while the map is rebuilt on every filter change. Holds weak references only.
+_LANE_LINES: dict[int, tuple[weakref.ref, dict[str, list[str]]]] = {}
+
+
 def _lane_lines(waits: pd.DataFrame | None) -> dict[str, list[str]]:
-    """``{port_number: [hover line, ...]}`` in mode/lane display order."""
+    """``{port_number: [hover line, ...]}`` in mode/lane display order (memoised per frame object)."""
     if waits is None or waits.empty:
         return {}
+    hit = _LANE_LINES.get(id(waits))
+    if hit is not None and hit[0]() is waits:
+        return hit[1]
+    out = _compute_lane_lines(waits)
+    if len(_LANE_LINES) > 8:
+        _LANE_LINES.clear()
+    _LANE_LINES[id(waits)] = (weakref.ref(waits), out)
+    return out
+
+
+def _compute_lane_lines(waits: pd.DataFrame) -> dict[str, list[str]]:
     waits = waits[waits["operational_status"].ne("N/A").fillna(True)]  # lanes the crossing does not have
     mode_rank = {m: i for i, m in enumerate(MODE_LABELS)}
     lane_rank = {m: i for i, m in enumerate(LANE_LABELS)}
