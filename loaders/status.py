@@ -5,7 +5,8 @@ A pure function of the CBP wait-time frame, the curated events and the crossings
 Rules, in order (the first that applies wins):
 
 1. **closed** - a closure-type event (closure, suspension, rail_suspension) active at ``t`` covers every
-   mode the crossing has (reason: the event id).
+   mode the crossing has (reason: the event id). Events that stop only southbound traffic are ignored:
+   status is about entering the U.S.
 2. **closed** - the feed is current at ``t`` and says ``port_status`` Closed (reason: ``feed: port_status Closed``).
 3. **partial** - an active event closes some of its modes, or is a partial_closure (reason: the event id).
 4. **unknown** - no lane reading within ``stale_after`` (2 h) before ``t``: every lane pending / N/A,
@@ -194,13 +195,15 @@ def _decide(fa: dict | None, evs: list[dict], modes: tuple, t: pd.Timestamp) -> 
             active.append(ev)
             seen.add(ev["id"])
     ev_ids = tuple(e["id"] for e in active)
-    closing = [e for e in active if e["kind"] in CLOSING_KINDS]
+    # Status is about entering the U.S.: an event that stops only southbound traffic closes nothing here.
+    closing = [e for e in active if e["kind"] in CLOSING_KINDS and e.get("direction") != "southbound"]
     full = [e for e in closing if _covers(tuple(e["modes"]), modes)]
     if full:
         return "closed", f"event {full[0]['id']}", ev_ids
     if fa is not None and fa["current"] and str(fa["port_status"]) == "Closed":
         return "closed", "feed: port_status Closed", ev_ids
-    partial_evs = [e for e in active if e["kind"] in PARTIAL_KINDS or e in closing]
+    partial_evs = [e for e in active if (e["kind"] in PARTIAL_KINDS and e.get("direction") != "southbound")
+                   or e in closing]
     if partial_evs:
         return "partial", f"event {partial_evs[0]['id']}", ev_ids
     if fa is None:

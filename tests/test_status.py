@@ -110,3 +110,18 @@ def test_parse_at():
     assert parse_at(None) is None
     with pytest.raises(ValueError, match="cannot read"):
         parse_at("next tuesday")
+
+
+def test_livestock_import_suspension_does_not_close_commercial_traffic(waits_2022, crossings, events):
+    """Only live-animal imports stopped at Douglas in 2025; trucks kept crossing: not partial, not closed."""
+    st = by_id(crossing_status(waits_2022, events, crossings, parse_at("2025-06-01")))
+    assert "2025-05-livestock-import-suspension-az" in st.loc["az-douglas", "event_ids"]
+    assert st.loc["az-douglas", "status"] == "unknown"  # the 2022 feed says nothing about 2025
+
+
+def test_southbound_only_events_close_nothing(waits_2022, crossings, events):
+    ev = events[events["id"] == "2023-12-lukeville-closure"].copy()
+    ev["direction"] = "southbound"
+    st = by_id(crossing_status(waits_2022, ev, crossings, parse_at("2023-12-20")))
+    assert st.loc["az-lukeville", "status"] == "unknown"
+    assert st.loc["az-lukeville", "event_ids"] == ("2023-12-lukeville-closure",)
