@@ -9,7 +9,12 @@ import datetime as dt
 import gc
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
+
+# pyarrow's default mimalloc pool keeps ~20-30 MB of freed memory for itself after the snapshot loads;
+# the system allocator gives it back (borderwatch run also sets ARROW_DEFAULT_MEMORY_POOL=system).
+pa.set_memory_pool(pa.system_memory_pool())
 
 # The icon is an emoji on purpose: a ":material/..." page icon makes the browser fetch the favicon from
 # fonts.gstatic.com, and nothing may leave the machine.

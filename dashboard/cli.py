@@ -186,6 +186,7 @@ def cmd_run(args) -> int:
            "--theme.base", "light",
            "--client.toolbarMode", "viewer"]
     print(f"Borderwatch: http://{args.address}:{args.port}  (Ctrl-C to stop)", file=sys.stderr, flush=True)
+    os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")  # see dashboard/app.py
     os.execv(sys.executable, cmd)
     return 0  # pragma: no cover
 
