@@ -76,7 +76,7 @@ def _cli(*args: str) -> list[dict]:
     return json.loads(buf.getvalue())
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def expected(tmp_path_factory) -> dict:
     """Status rows per state (default time) and for AZ at 2023-12-20, as ``borderwatch status`` gives them
     with the same empty BORDERWATCH_HOME as the server (so both read the embedded snapshot)."""
@@ -90,7 +90,7 @@ def _n(rows: list[dict], *states: str) -> int:
 
 
 # ------------------------------------------------------------------ server and browser
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium_path() -> str:
     """The Chrome/Chromium ``make chromium`` accepts: $BROWSER_PATH, /usr/bin/chromium, or one on PATH."""
     candidates = (os.environ.get("BROWSER_PATH"), "/usr/bin/chromium", shutil.which("chromium"),
@@ -109,7 +109,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
     """``borderwatch run`` as ``make run`` does it, on a free loopback port, with a private BORDERWATCH_HOME."""
     if not BORDERWATCH.exists():
@@ -156,7 +156,7 @@ def app_url(tmp_path_factory):
         log.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(chromium_path):
     from playwright.sync_api import sync_playwright
     with sync_playwright() as pw:
