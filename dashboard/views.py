@@ -36,15 +36,6 @@ def fmt_local(ts, tz: str | None = None, with_date: bool = True) -> str:
     return ts.strftime("%Y-%m-%d %H:%M %Z" if with_date else "%H:%M %Z")
 
 
-def as_of_by_zone(snap: Snapshot) -> dict[str, str]:
-    """The CBP feed's as-of time in each zone of the selected crossings: {'America/Los_Angeles': '... PDT'}."""
-    at = snap.cbp_as_of
-    if at is None:
-        return {}
-    zones = list(dict.fromkeys(snap.crossings["tz"]))
-    return {z: fmt_local(at, z) for z in zones}
-
-
 # ------------------------------------------------------------------ selection
 def status_frame(snap: Snapshot, filters: Filters) -> pd.DataFrame:
     st = crossing_status(snap.waits, snap.events, snap.crossings, at_instant(snap, filters),
