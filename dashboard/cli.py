@@ -117,11 +117,18 @@ def cmd_status(args) -> int:
 
 
 def cmd_waits(args) -> int:
-    waits, _, _, _ = load_waits(args.source)
+    from loaders.status import current_readings
+    waits, _, _, as_of = load_waits(args.source)
+    at = _at(args.at)
+    if at is None:
+        at = as_of if as_of is not None else pd.Timestamp.now(tz="UTC")
     states = _states(args.state)
     w = waits[waits["state"].isin(states)].copy()
+    # Readings are shown as the feed gave them; 'current' says whether each counts at --at (within 2 h).
+    w["current"] = current_readings(w, at)
     cols = ["port_number", "port_name", "crossing_name", "state", "port_status", "mode", "lane",
-            "operational_status", "delay_minutes", "lanes_open", "max_lanes", "updated_at", "stale_reading"]
+            "operational_status", "delay_minutes", "lanes_open", "max_lanes", "updated_at", "stale_reading",
+            "current"]
     write_frame(w[cols], args.format)
     return 0
 
@@ -211,7 +218,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     w = sub.add_parser("waits", help="lane-level wait times: one row per crossing x mode x lane")
     common(w, src)
-    w.add_argument("--at", help="accepted for symmetry with status; readings are shown as they are")
+    w.add_argument("--at", help="mark which readings are current at this time (column 'current'; default: "
+                               "the feed's own time)")
     w.set_defaults(func=cmd_waits)
 
     v = sub.add_parser("volumes", help="BTS monthly crossing counts")

@@ -149,12 +149,16 @@ def crossing_status(
     return conform(frame, STATUS_COLUMNS, "status")
 
 
-def _port_facts(waits: pd.DataFrame, at: pd.Timestamp, stale_after: pd.Timedelta) -> dict[str, dict]:
-    """Per feed crossing, what the feed says at ``at``, computed column-wise in one pass:
-    whether the feed is current, how many lane readings are live / fresh / Lanes Closed, any pending."""
+def current_readings(waits: pd.DataFrame, at: pd.Timestamp, stale_after: pd.Timedelta = STALE_AFTER) -> pd.Series:
+    """For each lane row of ``waits``: is it a current reading at ``at`` (a no delay / delay / Lanes Closed
+    reading, not stale, from a feed taken within ``stale_after`` before ``at``)? Boolean, same index."""
     if waits.empty:
-        return {}
-    w = waits
+        return pd.Series([], dtype=bool, index=waits.index)
+    return _lane_flags(waits, at, stale_after)["fresh"]
+
+
+def _lane_flags(w: pd.DataFrame, at: pd.Timestamp, stale_after: pd.Timedelta) -> dict[str, pd.Series]:
+    """Column-wise lane facts at ``at``: whether each row's feed is current, the reading live, and fresh."""
     pn = w["port_number"].astype(str)
     tz = w["tz"].astype(str)
     t_by_zone = {z: resolve_at(at, z).tz_convert("UTC") for z in tz.unique()}
@@ -168,6 +172,17 @@ def _port_facts(waits: pd.DataFrame, at: pd.Timestamp, stale_after: pd.Timedelta
     # A 'Lanes Closed' lane carries no update time: it is a reading as of the time the feed was taken.
     when = w["updated_at_utc"].where(w["updated_at_utc"].notna(), taken)
     fresh = live & current & (when >= lo) & (when <= hi)
+    return {"pn": pn, "current": current, "live": live, "fresh": fresh, "op": op}
+
+
+def _port_facts(waits: pd.DataFrame, at: pd.Timestamp, stale_after: pd.Timedelta) -> dict[str, dict]:
+    """Per feed crossing, what the feed says at ``at``, computed column-wise in one pass:
+    whether the feed is current, how many lane readings are live / fresh / Lanes Closed, any pending."""
+    if waits.empty:
+        return {}
+    w = waits
+    fl = _lane_flags(w, at, stale_after)
+    pn, current, live, fresh, op = fl["pn"], fl["current"], fl["live"], fl["fresh"], fl["op"]
     agg = pd.DataFrame({
         "pn": pn, "current": current, "live": live, "fresh": fresh,
         "closed": fresh & op.eq("Lanes Closed"), "pending": op.eq("Update Pending"),

@@ -114,3 +114,15 @@ def test_bad_input_one_line_no_traceback(tmp_path):
 def test_volumes_bad_month(capsys):
     code, _, err = run(capsys, "volumes", "--from", "2023-13")
     assert code == 1 and "--from" in err and "YYYY-MM" in err
+
+
+def test_waits_at_marks_current_readings(capsys):
+    # At the feed's own time San Ysidro's 10:00 PDT readings are current; Fort Hancock's 8:00 MDT one is not.
+    code, out, _ = run(capsys, "waits", "--format", "csv")
+    assert code == 0
+    r = {(x["port_number"], x["mode"], x["lane"]): x for x in rows(out)}
+    assert r[("250401", "passenger", "standard")]["current"] == "True"
+    assert r[("l24501", "passenger", "standard")]["current"] == "False"
+    assert r[("240403", "passenger", "standard")]["current"] == "False"  # Update Pending is no reading
+    code, out, _ = run(capsys, "waits", "--at", "2023-12-20", "--format", "csv")
+    assert {x["current"] for x in rows(out)} == {"False"}  # a 2022 feed says nothing about Dec 2023

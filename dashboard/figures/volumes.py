@@ -26,6 +26,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from loaders.bts import MEASURES
+
 from ._events import crossings_text, date_span_text, local_naive
 from .theme import (MEASURE_COLORS, MEASURE_DASH, MUTED, OKABE_ITO, TEMPLATE, caption_annotation, event_style,
                     new_figure, title_layout)
@@ -108,15 +110,13 @@ def volumes_table(volumes: pd.DataFrame, *, family: str | None = "vehicles",
 
 
 FAMILY_AXIS = {"vehicles": "Vehicles", "people": "People", "freight": "Containers"}
-UNIT_FAMILY = {"vehicles": "vehicles", "buses": "vehicles", "trucks": "vehicles", "trains": "vehicles",
-               "people": "people", "containers": "freight"}
 
 
 def _unit_title(table: pd.DataFrame) -> str:
     units = table["unit"].dropna().unique().tolist()
     if len(units) == 1:
         return f"{str(units[0]).capitalize()} per month"
-    fams = {UNIT_FAMILY.get(str(u)) for u in units}
+    fams = {MEASURES.get(str(m), ("", None))[1] for m in table["measure"].dropna().unique()}
     if len(fams) == 1 and None not in fams:
         return f"{FAMILY_AXIS[fams.pop()]} per month (each line its own count)"
     return "Count per month"
