@@ -16,28 +16,12 @@ import pandas as pd
 from loaders.config import STATES
 from loaders.errors import BorderwatchError, ValidationError
 
+from .records import frame_records
+
 FORMATS = ("table", "csv", "json")
 
 
 # ---------------------------------------------------------------- output
-def _cell(v):
-    if isinstance(v, (tuple, list)):
-        return ";".join(str(x) for x in v)
-    if v is None or (not isinstance(v, (tuple, list)) and pd.isna(v)):
-        return None
-    if isinstance(v, pd.Timestamp):
-        return v.isoformat()
-    if hasattr(v, "item"):  # numpy scalar
-        return v.item()
-    return v
-
-
-def frame_records(df: pd.DataFrame) -> list[dict]:
-    """Rows as plain dicts: ISO 8601 timestamps with offset, lists joined with ';', missing as None."""
-    cols = list(df.columns)
-    return [{c: _cell(v) for c, v in zip(cols, row)} for row in df.itertuples(index=False, name=None)]
-
-
 def write_frame(df: pd.DataFrame, fmt: str, out=None) -> None:
     out = out or sys.stdout
     recs = frame_records(df)

@@ -321,7 +321,7 @@ def _display_cell(v):
 
 
 def table_csv(df: pd.DataFrame) -> str:
-    from .cli import frame_records
+    from .records import frame_records
     recs = frame_records(df)
     return pd.DataFrame(recs, columns=list(df.columns)).to_csv(index=False, lineterminator="\n")
 
