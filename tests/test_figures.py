@@ -212,7 +212,13 @@ def _status_traces(fig):
 
 
 def _is_borderwatch(fig) -> bool:
-    return fig.layout.template == pio.templates["borderwatch"]
+    """The Borderwatch look is written into the figure itself, and no template (e.g. plotly's default,
+    "streamlit" once Streamlit is imported) can add anything on top of it."""
+    from dashboard.figures.theme import FONT_FAMILY, GRID, OKABE_ITO
+    lay = fig.layout
+    axes_ok = all(getattr(lay, k).gridcolor == GRID for k in fig.to_dict()["layout"] if k[:5] in ("xaxis", "yaxis"))
+    return (not fig.to_dict()["layout"].get("template") and lay.font.family == FONT_FAMILY and tuple(lay.colorway) == OKABE_ITO
+            and lay.paper_bgcolor == "white" and axes_ok and bool(lay.datarevision))
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -554,8 +560,67 @@ def test_template_in_fresh_interpreter_after_streamlit_import():
             "assert pio.templates.default != 'borderwatch'\n"
             "f = make_events_timeline_figure(pd.DataFrame(columns=['id','title','kind','crossings','start','end',"
             "'summary','source_urls']))\n"
-            "assert f.layout.template == pio.templates['borderwatch'], pio.templates.default\n"
+            "assert not f.to_dict()['layout'].get('template') and f.layout.font.family.startswith('Inter'), f.layout\n"
             "print(pio.templates.default)\n")
     pytest.importorskip("streamlit")
     r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Template flattening and data revisions (what lets plotly.js skip a redraw of an equal figure)
+# ----------------------------------------------------------------------------------------------------------
+def test_flatten_template_styles_every_axis_and_item_and_keeps_explicit_values():
+    from dashboard.figures.theme import GRID, flatten_template
+    data = [dict(type="scatter", y=[1, 2]), dict(type="scatter", y=[3, 4], xaxis="x2", yaxis="y2")]
+    layout = dict(template="borderwatch", xaxis=dict(title=dict(text="month")), yaxis2=dict(gridcolor="red"),
+                  annotations=[dict(text="a", showarrow=True)], font=dict(size=20))
+    flat = flatten_template(data, layout)
+    assert "template" not in flat
+    assert flat["xaxis"]["gridcolor"] == GRID and flat["xaxis"]["title"]["text"] == "month"
+    assert flat["xaxis2"]["gridcolor"] == GRID            # axes the layout never mentioned get the look too
+    assert flat["yaxis2"]["gridcolor"] == "red"           # explicit values win
+    assert flat["font"]["size"] == 20 and flat["font"]["family"].startswith("Inter")
+    tpl = pio.templates["borderwatch"].layout
+    assert flat["annotations"][0]["arrowcolor"] == tpl.annotationdefaults.arrowcolor
+    assert "geo" not in flat                              # no geo trace, no geo subplot invented
+
+
+def test_flattened_figure_renders_like_the_template_would():
+    """plotly's own template machinery and the flattened layout agree on every resolved value."""
+    import plotly.graph_objects as go
+
+    from dashboard.figures.theme import new_figure
+    data = [dict(type="scatter", y=[1, 2], name="a"), dict(type="bar", y=[2, 1], xaxis="x2", yaxis="y2")]
+    layout = dict(template="borderwatch", title=dict(text="t"), xaxis2=dict(anchor="y2"),
+                  yaxis2=dict(anchor="x2"))
+    flat = new_figure(data, layout).to_dict()["layout"]
+    ref = go.Figure(data=data, layout=layout).to_dict()["layout"]
+    tpl = ref.pop("template")["layout"]
+    for key in ("font", "colorway", "paper_bgcolor", "plot_bgcolor", "hoverlabel", "legend"):
+        assert flat[key] == {**tpl[key], **ref.get(key, {})} if isinstance(tpl[key], dict) else flat[key] == tpl[key]
+    for ax in ("xaxis", "yaxis", "xaxis2", "yaxis2"):
+        for k, v in tpl[ax[:5]].items():
+            assert flat[ax][k] == ({**v, **ref.get(ax, {}).get(k, {})} if isinstance(v, dict) else v), (ax, k)
+
+
+def test_data_revision_changes_with_the_data_only():
+    from dashboard.figures.theme import data_revision, new_figure
+    a = new_figure([dict(type="scatter", y=[1, 2])], dict(template="borderwatch", title=dict(text="a")))
+    b = new_figure([dict(type="scatter", y=[1, 2])], dict(template="borderwatch", title=dict(text="b")))
+    c = new_figure([dict(type="scatter", y=[1, 3])], dict(template="borderwatch", title=dict(text="a")))
+    assert a.layout.datarevision == b.layout.datarevision != c.layout.datarevision
+    ts = pd.Timestamp("2024-01-01", tz="UTC")
+    assert data_revision([dict(x=[ts])]) != data_revision([dict(x=[ts + pd.Timedelta(days=1)])])
+    import numpy as np
+    big = np.arange(5000)
+    big2 = big.copy()
+    big2[2500] = -1  # numpy's repr elides the middle of long arrays: the digest must not
+    assert data_revision([dict(y=big)]) != data_revision([dict(y=big2)])
+
+
+def test_no_figure_ships_a_template(status, waits, crossings, volumes, events):
+    for fig in _all_figures(status, waits, crossings, volumes, events):
+        spec = json.loads(fig.to_json())
+        assert spec["layout"].get("template") is None
+        assert spec["layout"]["datarevision"]

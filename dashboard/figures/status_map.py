@@ -454,7 +454,9 @@ def make_status_map_figure(status: pd.DataFrame, crossings: pd.DataFrame, *, tab
                     itemsizing="constant", borderwidth=0, bgcolor="rgba(0,0,0,0)"),
         annotations=annotations,
         uirevision="status-map",
-        clickmode="event+select",
+        # what Streamlit would set for a clickable chart anyway: set here, its chart element keeps the
+        # figure as sent instead of re-rendering it with these changed
+        clickmode="event+select", hovermode="closest", dragmode="pan",
     )
     if title:
         layout["title"] = title_layout(title, height)

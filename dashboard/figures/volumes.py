@@ -30,7 +30,7 @@ from loaders.bts import MEASURES
 
 from ._events import crossings_text, date_span_text, local_naive
 from .theme import (MEASURE_COLORS, MEASURE_DASH, MUTED, OKABE_ITO, TEMPLATE, caption_annotation, event_style,
-                    new_figure, title_layout)
+                    merge_layout, new_figure, title_layout)
 
 FAMILIES = ("vehicles", "people", "freight")
 GROUP_BYS = ("measure", "state", "port")
@@ -331,8 +331,10 @@ def _finish(traces: list, layout: dict, caption: str | None, fig: go.Figure | No
         layout["title"] = title_layout(layout["title"]["text"], layout["height"])
     if fig is None:
         return new_figure(traces, layout)
-    fig.update_layout(layout)
-    return fig
+    # a make_subplots figure: rebuild it through new_figure so it gets the same look and no template
+    spec = fig.to_dict()
+    spec["layout"].pop("template", None)
+    return new_figure(spec["data"], merge_layout(spec["layout"], layout))
 
 
 # ------------------------------------------------------------------------------------------------------
