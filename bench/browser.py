@@ -150,7 +150,8 @@ def floor_dir() -> Path:
 
 @dataclass
 class Server:
-    """One ``python -m streamlit run`` in its own process group (killed as a group)."""
+    """One server in its own process group (killed as a group): the dashboard as ``borderwatch run`` starts
+    it, the FLOOR as ``python -m streamlit run`` with the same Streamlit flags."""
 
     name: str
     script: Path
@@ -165,10 +166,16 @@ class Server:
 
     def start(self) -> None:
         self.port = free_port()
-        cmd = [sys.executable, "-m", "streamlit", "run", str(self.script),
-               "--server.headless", "true", "--server.address", "127.0.0.1", "--server.port", str(self.port),
-               "--browser.gatherUsageStats", "false", "--server.enableStaticServing", "true",
-               "--server.fileWatcherType", "none", "--global.developmentMode", "false", "--theme.base", "light"]
+        if self.script == DASHBOARD_APP:
+            # as users start it (make run): `borderwatch run`, which also preloads data (dashboard/warm.py)
+            cmd = [sys.executable, "-m", "dashboard.cli", "run", "--address", "127.0.0.1", "--port", str(self.port)]
+        else:
+            # the flags `borderwatch run` gives Streamlit
+            cmd = [sys.executable, "-m", "streamlit", "run", str(self.script),
+                   "--server.headless", "true", "--server.address", "127.0.0.1", "--server.port", str(self.port),
+                   "--browser.gatherUsageStats", "false", "--server.enableStaticServing", "true",
+                   "--server.fileWatcherType", "none", "--global.developmentMode", "false", "--theme.base", "light",
+                   "--client.toolbarMode", "viewer"]
         log = open(self.log_dir / f"{self.name}-{self.port}.log", "wb")
         self.started_at = perf()
         self.proc = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,

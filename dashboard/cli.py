@@ -11,18 +11,20 @@ import os
 import sys
 from pathlib import Path
 
-import pandas as pd
-
 from loaders.config import STATES
 from loaders.errors import BorderwatchError, ValidationError
 
-from .records import frame_records
+# pandas (and pyarrow under it) is imported inside the commands that use it: `borderwatch run` starts the
+# server without waiting for it (dashboard.warm imports it in the background).
 
 FORMATS = ("table", "csv", "json")
 
 
 # ---------------------------------------------------------------- output
-def write_frame(df: pd.DataFrame, fmt: str, out=None) -> None:
+def write_frame(df, fmt: str, out=None) -> None:
+    import pandas as pd
+
+    from .records import frame_records
     out = out or sys.stdout
     recs = frame_records(df)
     if fmt == "json":
@@ -54,6 +56,7 @@ def _list(value: str | None) -> list[str] | None:
 def _month(value: str | None, flag: str):
     if not value:
         return None
+    import pandas as pd
     try:
         return pd.Timestamp(pd.Period(value, freq="M").start_time)
     except (ValueError, TypeError) as exc:
@@ -90,6 +93,8 @@ def load_waits(source: str | None):
 
 
 def cmd_status(args) -> int:
+    import pandas as pd
+
     from loaders.status import crossing_status
     waits, crossings, events, as_of = load_waits(args.source)
     at = _at(args.at)
@@ -101,6 +106,8 @@ def cmd_status(args) -> int:
 
 
 def cmd_waits(args) -> int:
+    import pandas as pd
+
     from loaders.status import current_readings
     waits, _, _, as_of = load_waits(args.source)
     at = _at(args.at)
@@ -164,22 +171,33 @@ def cmd_refresh(args) -> int:
 
 
 def cmd_run(args) -> int:
-    """Start Streamlit on loopback, headless, no usage statistics, static serving for the offline basemap."""
+    """Start Streamlit on loopback, headless, no usage statistics, static serving for the offline basemap.
+
+    Streamlit runs in this process (exactly what ``python -m streamlit run`` does), so that
+    :mod:`dashboard.warm` can import the libraries and read the snapshot while the server starts and the
+    browser loads the page, instead of during the first session's first script run."""
     app = Path(__file__).with_name("app.py")
-    cmd = [sys.executable, "-m", "streamlit", "run", str(app),
-           "--server.headless", "true",
-           "--server.address", args.address,
-           "--server.port", str(args.port),
-           "--server.enableStaticServing", "true",
-           "--server.fileWatcherType", "none",
-           "--browser.gatherUsageStats", "false",
-           "--global.developmentMode", "false",
-           "--theme.base", "light",
-           "--client.toolbarMode", "viewer"]
+    argv = ["streamlit", "run", str(app),
+            "--server.headless", "true",
+            "--server.address", args.address,
+            "--server.port", str(args.port),
+            "--server.enableStaticServing", "true",
+            "--server.fileWatcherType", "none",
+            "--browser.gatherUsageStats", "false",
+            "--global.developmentMode", "false",
+            "--theme.base", "light",
+            "--client.toolbarMode", "viewer"]
     print(f"Borderwatch: http://{args.address}:{args.port}  (Ctrl-C to stop)", file=sys.stderr, flush=True)
-    os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")  # see dashboard/app.py
-    os.execv(sys.executable, cmd)
-    return 0  # pragma: no cover
+    os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")  # before pyarrow loads; see dashboard/app.py
+    # Streamlit first, whole, in this thread: its import configures a plotly theme through validators that
+    # peek at sys.modules["pandas"], which must not be a half-imported module from the warm-up thread.
+    from streamlit.web import cli as streamlit_cli
+
+    from dashboard import warm
+    from loaders.config import get_settings
+    warm.start(get_settings().data_dir, listen=(args.address, args.port))
+    sys.argv = argv
+    return streamlit_cli.main(prog_name="streamlit")
 
 
 # ---------------------------------------------------------------- parser

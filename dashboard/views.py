@@ -19,6 +19,16 @@ CHART_EVENT_KINDS = ("closure", "partial_closure", "suspension", "rail_suspensio
 
 
 # ------------------------------------------------------------------ time
+def snapshot_key(snap: Snapshot) -> str:
+    """What identifies a snapshot's content in the page's caches."""
+    return f"{snap.snapshot_id}|{snap.label}|{snap.cbp_as_of}"
+
+
+def query_key(filters: Filters) -> tuple:
+    """What identifies a view (its filters) in the page's caches: the URL query, sorted."""
+    return tuple(sorted(filters.to_query().items()))
+
+
 def at_instant(snap: Snapshot, filters: Filters):
     """The ``at`` to evaluate status with: the filter's (naive = local wall clock per crossing), else the
     feed's as-of instant."""
