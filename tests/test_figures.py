@@ -619,8 +619,15 @@ def test_data_revision_changes_with_the_data_only():
     assert data_revision([dict(y=big)]) != data_revision([dict(y=big2)])
 
 
-def test_no_figure_ships_a_template(status, waits, crossings, volumes, events):
+@pytest.mark.parametrize("validate", [True, False])
+def test_no_figure_ships_a_template(status, waits, crossings, volumes, events, validate, monkeypatch):
+    """Neither with validation (tests) nor without (the page): no template key at all, not even a None,
+    which plotly.io.to_image / fig.write_image would trip over."""
+    from dashboard.figures import theme
+    monkeypatch.setattr(theme, "VALIDATE", validate)
     for fig in _all_figures(status, waits, crossings, volumes, events):
+        assert "template" not in fig.to_dict()["layout"]
         spec = json.loads(fig.to_json())
-        assert spec["layout"].get("template") is None
-        assert spec["layout"]["datarevision"]
+        assert "template" not in spec["layout"] and spec["layout"]["datarevision"]
+        # what plotly.io.to_image does before it renders
+        assert fig.to_dict().get("layout", {}).get("template", {}).get("layout", {}) == {}

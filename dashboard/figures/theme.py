@@ -1,9 +1,10 @@
 """The one look every Borderwatch chart shares: the ``"borderwatch"`` plotly template, the status and
 measure palettes, event-kind styles and :func:`add_caption`.
 
-Every builder sets ``template="borderwatch"`` explicitly: importing Streamlit switches plotly's default
-template to ``"streamlit"``, so relying on ``pio.templates.default`` would make the page and exported
-images differ.
+Every builder names ``template="borderwatch"`` and goes through :func:`new_figure`, which writes the
+template's values into the figure's layout and ships no template at all: importing Streamlit switches
+plotly's default template to ``"streamlit"``, so relying on ``pio.templates.default`` would make the page and
+exported images differ, and a template object costs plotly.js a full redraw (see :func:`flatten_template`).
 
 Colours are Okabe-Ito (colour-blind safe) and every status also has its own marker symbol and a text label,
 so nothing is told by colour alone.
@@ -260,5 +261,7 @@ def new_figure(data, layout) -> go.Figure:
     flat = flatten_template(data, layout, name if isinstance(name, str) else TEMPLATE)
     flat.setdefault("datarevision", data_revision(data))
     fig = go.Figure(data=data, layout={**flat, "template": _NO_TEMPLATE}, _validate=VALIDATE)
-    fig.layout.template = None
+    # No "template" key at all (plotly.io.to_image reads layout.template.layout, and None breaks it);
+    # `fig.layout.template = None` would leave a None behind when validation is off.
+    fig.layout._props.pop("template", None)
     return fig
