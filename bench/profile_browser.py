@@ -39,6 +39,25 @@ main()
 """
 
 
+# long tasks and chart (re)mounts during one rerun, on the page's clock
+TIMELINE_JS = r"""
+() => {
+  const tl = window.__tl = [];
+  new PerformanceObserver(l => { for (const e of l.getEntries()) tl.push([e.startTime, `long task ${Math.round(e.duration)} ms`]); })
+    .observe({type: 'longtask'});
+  new MutationObserver(ms => { for (const m of ms) for (const n of m.addedNodes) {
+    if (n.nodeType === 1 && n.matches('svg.main-svg') && !n.previousElementSibling) {
+      const c = n.closest('[data-testid="stPlotlyChart"]');
+      const i = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].indexOf(c);
+      tl.push([performance.now(), `new plot in chart #${i + 1} on the page (1 = the map)`]);
+    } } }).observe(document.body, {subtree: true, childList: true});
+}
+"""
+TIMELINE_READ_JS = r"""
+() => window.__tl.filter(x => x[0] >= window.__bw.t0 - 5).map(x => [x[0] - window.__bw.t0, x[1]])
+"""
+
+
 def top_js(profile: dict, n: int = 25) -> list[tuple[float, str]]:
     nodes = {x["id"]: x for x in profile["nodes"]}
     self_us: collections.Counter = collections.Counter()
@@ -86,16 +105,22 @@ async def main_async(outdir: Path) -> None:
             print("== Browser, page load in a fresh context: top JS self time (ms)")
             for ms, name in top_js(prof):
                 print(f"  {ms:8.1f}  {name}")
+            await page.evaluate(TIMELINE_JS)
             await cdp.send("Profiler.start")
             await arm(page)
             await dashboard_remove_chip(page, "Texas")
             r = await wait_rerun_end(page)
             prof = (await cdp.send("Profiler.stop"))["profile"]
+            tl = await page.evaluate(TIMELINE_READ_JS)
             print(f"\n== Browser, rerun after removing Texas: {r['ms']:.0f} ms "
                   f"(last server message at {r['last_msg_ms']:.0f} ms, quiet period {QUIET_MS} ms not counted); "
                   f"top JS self time (ms)")
             for ms, name in top_js(prof):
                 print(f"  {ms:8.1f}  {name}")
+            print("\n== The same rerun, ms after the click: long tasks (>50 ms) on the page's main thread, and "
+                  "when each chart got a new plot (main-svg created = Streamlit remounted the chart)")
+            for t, what in sorted(tl, key=lambda x: x[0]):
+                print(f"  {t:7.0f}  {what}")
             await ctx.close()
             await browser.close()
     finally:
