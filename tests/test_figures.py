@@ -631,3 +631,11 @@ def test_no_figure_ships_a_template(status, waits, crossings, volumes, events, v
         assert "template" not in spec["layout"] and spec["layout"]["datarevision"]
         # what plotly.io.to_image does before it renders
         assert fig.to_dict().get("layout", {}).get("template", {}).get("layout", {}) == {}
+
+
+def test_map_sea_is_the_background_not_the_ocean_layer(status, crossings, waits):
+    """plotly's ocean layer is one polygon holding every coastline of the continent, projected on each draw;
+    the geo background in the same colour looks the same."""
+    geo = make_status_map_figure(status, crossings, waits=waits).layout.geo
+    assert geo.showocean is False
+    assert geo.bgcolor == "#eef5fb" and geo.showland is True and geo.landcolor != geo.bgcolor

@@ -107,8 +107,10 @@ def _build_template() -> go.layout.Template:
                    zeroline=False, title=dict(font=dict(size=13, color=MUTED))),
         yaxis=dict(gridcolor=GRID, linecolor="#8c959f", zeroline=False,
                    title=dict(font=dict(size=13, color=MUTED))),
-        geo=dict(bgcolor="white", landcolor="#f6f6f4", subunitcolor="#9aa0a6", countrycolor="#6e7781",
-                 coastlinecolor="#9aa0a6", lakecolor="#dcecf7", oceancolor="#eef5fb", showocean=True,
+        # The sea is the geo background, not plotly's ocean layer: same look, and one polygon with every
+        # coastline of the continent less to project on each draw of the map.
+        geo=dict(bgcolor="#eef5fb", landcolor="#f6f6f4", subunitcolor="#9aa0a6", countrycolor="#6e7781",
+                 coastlinecolor="#9aa0a6", lakecolor="#dcecf7", oceancolor="#eef5fb", showocean=False,
                  showlakes=True),
     )
     return t
