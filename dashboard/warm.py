@@ -63,6 +63,13 @@ def _work(data_dir: Path, listen: tuple[str, int] | None) -> None:
         _precomputed[("status", skey, f.at)] = status
         _precomputed[("map", skey, qkey)] = views.map_chart(snap, f, views.select_status(snap, status, f))
         _precomputed[("volumes", skey, qkey)] = views.volumes_chart(snap, f)
+        # Streamlit's first element of the process checks whether it runs outside `streamlit run` (to print
+        # a warning) through inspect.stack(), which resolves the file of every loaded module: 40-90 ms of
+        # the first page, measured. This process is `streamlit run`, so the answer is known: mark the
+        # warning as shown. (A private flag of the pinned Streamlit; if it goes away, this does nothing.)
+        import streamlit.delta_generator as dg
+        if hasattr(dg, "_use_warning_has_been_displayed"):
+            dg._use_warning_has_been_displayed = True
         # what the page does once per loaded snapshot (see app.cached_snapshot), done here off the clock
         gc.collect()
         gc.freeze()

@@ -48,6 +48,9 @@ def test_takes_the_snapshot_and_the_default_view_once(warm):
         assert spec.table.equals(build().table)
     # the sidebar's lookups are already memoised on the snapshot
     assert {"month_options", "crossing_labels", "family_measures"} <= set(snap.extra)
+    # Streamlit's once-per-process "not run with streamlit run?" check (inspect.stack over every module)
+    import streamlit.delta_generator as dg
+    assert dg._use_warning_has_been_displayed is True
     # nothing for other views: those are computed by the page
     assert warm.precomputed("map", skey, views.query_key(Filters(states=("AZ",)))) is None
 
