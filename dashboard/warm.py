@@ -57,6 +57,7 @@ def _work(data_dir: Path, listen: tuple[str, int] | None) -> None:
         views.month_options(snap)
         views.crossing_options(snap, Filters().states)
         views.family_measures(snap, Filters().family)
+        views.export_available()  # imports the exporter and looks for Chrome once per process
         f = Filters()
         skey, qkey = views.snapshot_key(snap), views.query_key(f)
         status = views.status_frame(snap, f)
