@@ -523,3 +523,41 @@ def test_default_guard_makes_remote_resources_fail_fast(renderer):
     data = renderer.render(fig, fmt="png", width=300, height=200)
     assert time.perf_counter() - t0 < 10
     assert png_ihdr(data) == (300, 200)
+
+
+@needs_chrome
+def test_flattened_figures_render_exactly_like_the_template(renderer, monkeypatch):
+    """Every chart of the page, rendered as built (look written into the layout, no template) and as it
+    would be with the borderwatch template attached instead: the same pixels. Guards the flattening
+    against plotly defaults that depend on where a value came from (e.g. axis lines and grids)."""
+    import plotly.io as pio
+
+    from dashboard import views
+    from dashboard.figures import events_timeline, status_map, theme, volumes, waits
+    from dashboard.filters import Filters
+    from loaders.config import get_settings
+    from loaders.snapshot import load_snapshot
+
+    snap = load_snapshot(get_settings().data_dir)
+    f = Filters(states=("AZ", "TX"), at="2023-12-20", crossing="az-lukeville")
+    builders = {"map": lambda: views.map_chart(snap, f, views.select_status(snap, views.status_frame(snap, f), f)),
+                "volumes": lambda: views.volumes_chart(snap, f), "compare": lambda: views.compare_chart(snap, f),
+                "events": lambda: views.events_chart(snap, f), "waits": lambda: views.waits_chart(snap, f, f.crossing)}
+    flat = {k: b().figure for k, b in builders.items()}
+
+    def with_template(data, layout):
+        layout = dict(layout)
+        layout["template"] = pio.templates[theme.TEMPLATE]
+        return go.Figure(data=data, layout=layout)
+
+    for mod in (events_timeline, status_map, volumes, waits):
+        monkeypatch.setattr(mod, "new_figure", with_template)
+    for name, build in builders.items():
+        legacy = build().figure
+        assert legacy.layout.template.layout.font.family == theme.FONT_FAMILY, name  # really the template
+        a = Image.open(io.BytesIO(renderer.render(flat[name], fmt="png"))).convert("RGB")
+        b = Image.open(io.BytesIO(renderer.render(legacy, fmt="png"))).convert("RGB")
+        assert a.size == b.size, name
+        from PIL import ImageChops
+        box = ImageChops.difference(a, b).getbbox()
+        assert box is None, (name, "pixels differ within", box)

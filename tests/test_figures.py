@@ -639,3 +639,20 @@ def test_map_sea_is_the_background_not_the_ocean_layer(status, crossings, waits)
     geo = make_status_map_figure(status, crossings, waits=waits).layout.geo
     assert geo.showocean is False
     assert geo.bgcolor == "#eef5fb" and geo.showland is True and geo.landcolor != geo.bgcolor
+
+
+def test_flattening_keeps_the_axis_flags_the_template_implied():
+    """plotly.js shows an axis line / grid by default only when the layout itself sets its colour, never
+    because a template does; flattened colours must not switch them on (pixel-identical exports)."""
+    from dashboard.figures.theme import flatten_template
+    data = [dict(type="bar", orientation="h", y=["a", "b"], x=[1, 2]),
+            dict(type="scatter", x=[1, 2], y=[1, 2], xaxis="x2", yaxis="y2")]
+    flat = flatten_template(data, dict(template="borderwatch", xaxis2=dict(linecolor="red"),
+                                       yaxis2=dict(showgrid=False)))
+    assert flat["xaxis"]["showline"] is False and flat["yaxis"]["showline"] is False
+    assert flat["yaxis"]["showgrid"] is False     # the bars' category axis: no grid, as plotly defaults
+    assert flat["xaxis"]["showgrid"] is True
+    assert "showline" not in flat["xaxis2"]       # the layout set a line colour itself: plotly decides
+    assert flat["yaxis2"]["showgrid"] is False    # explicit values are kept
+    vertical = flatten_template([dict(type="bar", x=["a"], y=[1])], dict(template="borderwatch"))
+    assert vertical["xaxis"]["showgrid"] is False and vertical["yaxis"]["showgrid"] is True

@@ -231,11 +231,45 @@ def flatten_template(data: list, layout: dict, name: str = TEMPLATE) -> dict:
     for key in used:
         base = _SUBPLOT_RE.fullmatch(key).group(1)
         if base in subplots:
-            out[key] = merge_layout(subplots[base], out.get(key) or {})
+            own = out.get(key) or {}
+            out[key] = merge_layout(subplots[base], own)
+            if base in ("xaxis", "yaxis"):
+                out[key] = {**_implied_axis_flags(key, own, data), **out[key]}
     for arr, dflt in items.items():
         if out.get(arr):
             out[arr] = [merge_layout(dflt, _trace_dict(item)) for item in out[arr]]
     return out
+
+
+# Trace types plotly calls "oriented": their position axis gets no grid lines by default.
+_ORIENTED = {"bar", "box", "violin", "histogram", "funnel", "waterfall"}
+
+
+def _implied_axis_flags(key: str, own: dict, data: list) -> dict:
+    """The show* flags plotly.js would give axis ``key`` with the template, made explicit.
+
+    plotly.js turns an axis line, grid or zero line on by default when the figure's own layout sets one
+    of its colours or widths, but not when only the template does (``Lib.coerce2`` reads the layout
+    alone). Once the template's colours are written into the layout, the flags must be written too, or
+    every axis would grow a line and every bar chart's category axis a grid."""
+    def explicit(*names) -> bool:
+        return any(n in own for n in names)
+
+    letter, num = key[0], key[5:]
+    ref = letter + num  # "x", "x2", "y"...
+    no_grid = any(
+        _trace_dict(t).get("type") in _ORIENTED
+        and (_trace_dict(t).get(f"{letter}axis") or letter) == ref
+        and (_trace_dict(t).get("orientation") or "v") == ("h" if letter == "y" else "v")
+        for t in data)
+    flags = {}
+    if not explicit("showline", "linecolor", "linewidth"):
+        flags["showline"] = False
+    if not explicit("showgrid", "gridcolor", "gridwidth", "griddash"):
+        flags["showgrid"] = not no_grid
+    if not explicit("zeroline", "zerolinecolor", "zerolinewidth"):
+        flags["zeroline"] = not no_grid
+    return flags
 
 
 def _json_default(o):
