@@ -264,6 +264,10 @@ ZONE_LABEL = {"America/Los_Angeles": "CA", "America/Phoenix": "AZ", "America/Den
 
 def as_of_local_summary(snap: Snapshot, states=("TX", "AZ", "CA")) -> str:
     """'2022-06-29 10:25 PDT (CA) · 10:25 MST (AZ) · ...' for the zones of the selected states."""
+    return memo(snap, ("as_of_summary", tuple(states)), lambda: _as_of_local_summary(snap, states))
+
+
+def _as_of_local_summary(snap: Snapshot, states) -> str:
     at = snap.cbp_as_of
     if at is None:
         return "unknown time"
@@ -277,6 +281,10 @@ def as_of_local_summary(snap: Snapshot, states=("TX", "AZ", "CA")) -> str:
 
 def as_of_local_short(snap: Snapshot, states=("TX", "AZ", "CA")) -> str:
     """'2022-06-29 10:25 PDT · 10:25 MST · 11:25 MDT · 12:25 CDT' for the zones of ``states``."""
+    return memo(snap, ("as_of_short", tuple(states)), lambda: _as_of_local_short(snap, states))
+
+
+def _as_of_local_short(snap: Snapshot, states) -> str:
     at = snap.cbp_as_of
     if at is None:
         return "unknown time"
