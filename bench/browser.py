@@ -221,7 +221,7 @@ class Server:
         """Current RSS and peak RSS (VmHWM) summed over the server's process tree, in MB."""
         root = psutil.Process(self.proc.pid)
         procs = [root] + root.children(recursive=True)
-        rss = hwm = 0
+        rss = hwm = anon = file_ = 0
         for pr in procs:
             try:
                 rss += pr.memory_info().rss
@@ -229,9 +229,14 @@ class Server:
                     for line in fh:
                         if line.startswith("VmHWM:"):
                             hwm += int(line.split()[1]) * 1024
+                        elif line.startswith("RssAnon:"):
+                            anon += int(line.split()[1]) * 1024
+                        elif line.startswith("RssFile:"):
+                            file_ += int(line.split()[1]) * 1024
             except (psutil.NoSuchProcess, FileNotFoundError):
                 pass
-        return {"rss_mb": rss / 2**20, "peak_rss_mb": hwm / 2**20, "processes": len(procs)}
+        return {"rss_mb": rss / 2**20, "peak_rss_mb": hwm / 2**20, "processes": len(procs),
+                "anon_mb": anon / 2**20, "file_mb": file_ / 2**20}
 
 
 def stop_all_servers() -> None:
@@ -519,6 +524,11 @@ async def run_browser(which: set[str], n: int, sessions: int, log_dir: Path, res
                                 floor_rss_after_first_page_mb=round(mem_f["rss_mb"], 1),
                                 peak_after_all_browser_figures_mb=round(end_d["peak_rss_mb"], 1),
                                 floor_peak_after_all_browser_figures_mb=round(end_f["peak_rss_mb"], 1),
+                                # RSS = private memory + mapped file pages (mostly pyarrow's/numpy's shared
+                                # libraries), which read higher on a fresh install than on one in use a while
+                                anon_mb=round(mem_d["anon_mb"], 1), floor_anon_mb=round(mem_f["anon_mb"], 1),
+                                file_backed_mb=round(mem_d["file_mb"], 1),
+                                floor_file_backed_mb=round(mem_f["file_mb"], 1),
                                 processes=end_d["processes"])
             finally:
                 await browser.close()
