@@ -38,7 +38,8 @@ SPEC: dict[str, tuple[str, str, Target, str | None, str]] = {
             "per-call time of parse_cbp on both payloads (zones from port_zones(load_crossings())) vs "
             "json.loads + ElementTree.fromstring of the same bytes; each sample averages many calls."),
     "startup": ("server start -> map + first volume chart drawn", "s", Target("ratio", 1.3), "FLOOR app",
-                "t0 just before Popen(python -m streamlit run ...); a fresh browser context polls "
+                "t0 just before Popen (dashboard: borderwatch run, as make run starts it; FLOOR: python -m "
+                "streamlit run, same flags); a fresh browser context polls "
                 "/_stcore/health, opens the page and waits until the map's basemap + markers (dashboard: "
                 "and the volumes line chart) are in the DOM; floor and dashboard alternate."),
     "warm_load": ("warm page load, fresh context -> map drawn", "s", Target("ratio", 1.3), "FLOOR app",

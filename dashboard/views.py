@@ -262,34 +262,29 @@ ZONE_LABEL = {"America/Los_Angeles": "CA", "America/Phoenix": "AZ", "America/Den
               "America/Chicago": "TX"}
 
 
+def _as_of_zones(snap: Snapshot, states) -> list[tuple[str, str]] | None:
+    """``[(zone label, local time), ...]`` of the feed's as-of in the zones of ``states`` (the first with its
+    date), memoised per snapshot and states; None when the feed time is unknown."""
+    def build():
+        at = snap.cbp_as_of
+        if at is None:
+            return None
+        tzs = set(snap.crossings.loc[snap.crossings["state"].isin(states), "tz"])
+        zones = [z for z in ZONE_LABEL if z in tzs]
+        return [(ZONE_LABEL[z], fmt_local(at, z, with_date=(i == 0))) for i, z in enumerate(zones)]
+    return memo(snap, ("as_of_zones", tuple(states)), build)
+
+
 def as_of_local_summary(snap: Snapshot, states=("TX", "AZ", "CA")) -> str:
     """'2022-06-29 10:25 PDT (CA) · 10:25 MST (AZ) · ...' for the zones of the selected states."""
-    return memo(snap, ("as_of_summary", tuple(states)), lambda: _as_of_local_summary(snap, states))
-
-
-def _as_of_local_summary(snap: Snapshot, states) -> str:
-    at = snap.cbp_as_of
-    if at is None:
-        return "unknown time"
-    c = snap.crossings[snap.crossings["state"].isin(states)]
-    zones = [z for z in ZONE_LABEL if z in set(c["tz"])]
-    parts = []
-    for i, z in enumerate(zones):
-        parts.append(f"{fmt_local(at, z, with_date=(i == 0))} ({ZONE_LABEL[z]})")
-    return " · ".join(parts)
+    zones = _as_of_zones(snap, states)
+    return "unknown time" if zones is None else " · ".join(f"{t} ({label})" for label, t in zones)
 
 
 def as_of_local_short(snap: Snapshot, states=("TX", "AZ", "CA")) -> str:
     """'2022-06-29 10:25 PDT · 10:25 MST · 11:25 MDT · 12:25 CDT' for the zones of ``states``."""
-    return memo(snap, ("as_of_short", tuple(states)), lambda: _as_of_local_short(snap, states))
-
-
-def _as_of_local_short(snap: Snapshot, states) -> str:
-    at = snap.cbp_as_of
-    if at is None:
-        return "unknown time"
-    zones = [z for z in ZONE_LABEL if z in set(snap.crossings.loc[snap.crossings["state"].isin(states), "tz"])]
-    return " · ".join(fmt_local(at, z, with_date=(i == 0)) for i, z in enumerate(zones))
+    zones = _as_of_zones(snap, states)
+    return "unknown time" if zones is None else " · ".join(t for _, t in zones)
 
 
 def crossing_options(snap: Snapshot, states) -> list[str]:

@@ -220,8 +220,8 @@ def flatten_template(data: list, layout: dict, name: str = TEMPLATE) -> dict:
     subplots = {k: tpl.pop(k) for k in list(tpl) if _SUBPLOT_RE.fullmatch(k)}
     out = merge_layout(tpl, {k: v for k, v in layout.items() if k != "template"})
     used = {k for k in out if _SUBPLOT_RE.fullmatch(k)}
-    for t in data:
-        t = _trace_dict(t)
+    traces = [_trace_dict(t) for t in data]
+    for t in traces:
         kind = t.get("type", "scatter")
         if kind in _GEO_TRACES:
             used.add(t.get("geo") or "geo")
@@ -234,7 +234,7 @@ def flatten_template(data: list, layout: dict, name: str = TEMPLATE) -> dict:
             own = out.get(key) or {}
             out[key] = merge_layout(subplots[base], own)
             if base in ("xaxis", "yaxis"):
-                out[key] = {**_implied_axis_flags(key, own, data), **out[key]}
+                out[key] = {**_implied_axis_flags(key, own, traces), **out[key]}
     for arr, dflt in items.items():
         if out.get(arr):
             out[arr] = [merge_layout(dflt, _trace_dict(item)) for item in out[arr]]
@@ -245,7 +245,7 @@ def flatten_template(data: list, layout: dict, name: str = TEMPLATE) -> dict:
 _ORIENTED = {"bar", "box", "violin", "histogram", "funnel", "waterfall"}
 
 
-def _implied_axis_flags(key: str, own: dict, data: list) -> dict:
+def _implied_axis_flags(key: str, own: dict, traces: list[dict]) -> dict:
     """The show* flags plotly.js would give axis ``key`` with the template, made explicit.
 
     plotly.js turns an axis line, grid or zero line on by default when the figure's own layout sets one
@@ -258,10 +258,10 @@ def _implied_axis_flags(key: str, own: dict, data: list) -> dict:
     letter, num = key[0], key[5:]
     ref = letter + num  # "x", "x2", "y"...
     no_grid = any(
-        _trace_dict(t).get("type") in _ORIENTED
-        and (_trace_dict(t).get(f"{letter}axis") or letter) == ref
-        and (_trace_dict(t).get("orientation") or "v") == ("h" if letter == "y" else "v")
-        for t in data)
+        t.get("type") in _ORIENTED
+        and (t.get(f"{letter}axis") or letter) == ref
+        and (t.get("orientation") or "v") == ("h" if letter == "y" else "v")
+        for t in traces)
     flags = {}
     if not explicit("showline", "linecolor", "linewidth"):
         flags["showline"] = False
