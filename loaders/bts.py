@@ -733,18 +733,21 @@ def filter_volumes(
     if end is not None:
         mask &= month <= _month_bound(end).to_datetime64()
     out = df[mask].reset_index(drop=True)
-    out.attrs["conflicts"] = [c for c in df.attrs.get("conflicts", []) if _conflict_kept(df, mask, c)]
+    out.attrs["conflicts"] = [c for c in df.attrs.get("conflicts", []) if _conflict_kept(out, c)]
     return out
 
 
-def _conflict_kept(df: pd.DataFrame, mask: np.ndarray, conflict: dict) -> bool:
-    """Does the row that stands for ``conflict`` in ``df`` pass ``mask``? (conflicts are few)."""
+def _conflict_kept(kept: pd.DataFrame, conflict: dict) -> bool:
+    """Is the row that stands for ``conflict`` among the ``kept`` rows? (conflicts are few; the kept rows
+    are usually far fewer than the frame's)."""
+    if kept.empty:
+        return False
     at = (
-        (df["port_code"] == conflict["port_code"]).to_numpy(dtype=bool, na_value=False)
-        & (df["month"].to_numpy() == pd.Timestamp(conflict["month"]).to_datetime64())
-        & (df["measure"] == conflict["measure"]).to_numpy(dtype=bool, na_value=False)
+        (kept["port_code"] == conflict["port_code"]).to_numpy(dtype=bool, na_value=False)
+        & (kept["month"].to_numpy() == pd.Timestamp(conflict["month"]).to_datetime64())
+        & (kept["measure"] == conflict["measure"]).to_numpy(dtype=bool, na_value=False)
     )
-    return bool((at & mask).any())
+    return bool(at.any())
 
 
 AGGREGATE_KEYS: dict[str, list[str]] = {

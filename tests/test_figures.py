@@ -326,7 +326,7 @@ def test_volumes_two_measures_two_traces_never_summed(volumes):
     assert fig.layout.yaxis.title.text == "Vehicles per month"
     pv = az[(az["measure"] == "Personal Vehicles") & (az["month"] == "2023-12-01")]["value"].sum()
     tr = az[(az["measure"] == "Trucks") & (az["month"] == "2023-12-01")]["value"].sum()
-    i = list(fig.data[0].x).index(pd.Timestamp("2023-12-01"))
+    i = list(pd.to_datetime(fig.data[0].x)).index(pd.Timestamp("2023-12-01"))
     assert fig.data[0].y[i] == pv and fig.data[1].y[i] == tr
     assert all(y != pv + tr for t in fig.data for y in t.y if y is not None)
 
@@ -386,7 +386,7 @@ def test_volumes_table_is_what_is_plotted(volumes):
     fig = make_volumes_figure(az, family="vehicles", measures=["Trucks"])
     assert list(table.columns) == ["month", "series", "measure", "unit", "value"]
     assert [None if pd.isna(v) else int(v) for v in table["value"]] == list(fig.data[0].y)
-    assert list(table["month"]) == list(fig.data[0].x)
+    assert list(table["month"]) == list(pd.to_datetime(fig.data[0].x))
 
 
 def test_compare_small_multiples_and_index(volumes):
@@ -656,3 +656,20 @@ def test_flattening_keeps_the_axis_flags_the_template_implied():
     assert flat["yaxis2"]["showgrid"] is False    # explicit values are kept
     vertical = flatten_template([dict(type="bar", x=["a"], y=[1])], dict(template="borderwatch"))
     assert vertical["xaxis"]["showgrid"] is False and vertical["yaxis"]["showgrid"] is True
+
+
+def test_records_matches_to_dict_with_missing_values_and_timestamps():
+    from dashboard.figures.theme import records
+    df = pd.DataFrame({
+        "s": pd.array(["a", None, "c"], dtype="string"),
+        "n": pd.array([1, None, 3], dtype="Int64"),
+        "f": [1.5, float("nan"), 2.0],
+        "t": pd.to_datetime(["2023-12-01", None, "2024-01-01"]).tz_localize("America/Phoenix"),
+    })
+    fast, slow = records(df), df.to_dict("records")
+    assert [list(r) for r in fast] == [list(r) for r in slow] == [["s", "n", "f", "t"]] * 3
+    for a, b in zip(fast, slow):
+        for k in a:
+            assert (pd.isna(a[k]) and pd.isna(b[k])) or a[k] == b[k], (k, a[k], b[k])
+            assert type(a[k]) is type(b[k]), (k, type(a[k]), type(b[k]))
+    assert records(df.iloc[:0]) == []

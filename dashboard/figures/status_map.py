@@ -27,7 +27,8 @@ from collections.abc import Iterable, Sequence
 import pandas as pd
 import plotly.graph_objects as go
 
-from .theme import INK, MUTED, STATUS_ORDER, STATUS_STYLE, TEMPLATE, caption_annotation, new_figure, title_layout
+from .theme import (INK, MUTED, STATUS_ORDER, STATUS_STYLE, TEMPLATE, caption_annotation, new_figure, records,
+                    title_layout)
 
 #: The waits frame's mode / lane values and how the hover names them, in display order.
 MODE_LABELS = {"passenger": "Passenger", "pedestrian": "Pedestrian", "commercial": "Commercial"}
@@ -203,46 +204,56 @@ def status_map_table(status: pd.DataFrame, crossings: pd.DataFrame, *, waits: pd
     the true ``lat``/``lon`` and the drawn ``map_lat``/``map_lon``. Columns: ``TABLE_COLUMNS``."""
     if status.empty:
         return pd.DataFrame({c: pd.Series([], dtype="object") for c in TABLE_COLUMNS})
-    cx = crossings.set_index("crossing_id", drop=False)
-    by_port = {str(p): c for p, c in zip(crossings["port_number"], crossings["crossing_id"]) if not _isna(p)}
-    cid = [c if not _isna(c) else by_port.get(str(p)) if not _isna(p) else None
-           for c, p in zip(status["crossing_id"], status["port_number"])]
-    s = status.assign(_cid=cid)
-    s = s[s["_cid"].isin(cx.index)]
-    if states is not None:
-        states = [str(x) for x in states]
-        s = s[s["_cid"].map(cx["state"]).isin(states)]
-    s = s.drop_duplicates("_cid", keep="last")
-    c = cx.loc[s["_cid"].tolist()]
+    # Plain Python over a few dozen rows: pandas' per-operation overhead was most of this function's time.
+    cols = ("crossing_id", "port_number", "port_name", "crossing_name", "state", "kind", "lat", "lon")
+    cx = {r[0]: r for r in zip(*(crossings[k].tolist() for k in cols))}
+    by_port = {str(p): c for p, c in zip(crossings["port_number"].tolist(), crossings["crossing_id"].tolist())
+               if not _isna(p)}
+    wanted = None if states is None else {str(x) for x in states}
+    picked: dict[str, tuple] = {}  # crossing_id -> status row; a later row for a crossing replaces it
+    for c, p, st, reason, updated in zip(status["crossing_id"].tolist(), status["port_number"].tolist(),
+                                         status["status"].tolist(), status["reason"].tolist(),
+                                         status["updated_at"].tolist()):
+        cid = c if not _isna(c) else by_port.get(str(p)) if not _isna(p) else None
+        if cid not in cx or (wanted is not None and cx[cid][4] not in wanted):
+            continue
+        picked.pop(cid, None)
+        picked[cid] = (st, reason, updated)
     lanes = _lane_lines(waits)
-    rows = pd.DataFrame({
-        "crossing_id": c["crossing_id"].astype(str).tolist(),
-        "name": [_name(p, n) for p, n in zip(c["port_name"], c["crossing_name"])],
-        "label": [short_name(p, n, k) for p, n, k in zip(c["port_name"], c["crossing_name"], c["kind"])],
-        "state": c["state"].astype(str).tolist(),
-        "kind": c["kind"].astype(str).tolist(),
-        "status": [str(x) if str(x) in STATUS_STYLE else "unknown" for x in s["status"]],
-        "reason": ["" if _isna(r) else str(r) for r in s["reason"]],
-        "updated": [format_updated(t) for t in s["updated_at"]],
-        "lanes": ["; ".join(lanes.get(str(p), [])) if not _isna(p) else ""
-                  for p in c["port_number"]],
-        "lat": c["lat"].astype(float).tolist(),
-        "lon": c["lon"].astype(float).tolist(),
-    })
-    if rows.empty:
+    recs = []
+    for cid, (st, reason, updated) in picked.items():
+        _, pn, port_name, crossing_name, state, kind, lat, lon = cx[cid]
+        recs.append({
+            "crossing_id": str(cid), "name": _name(port_name, crossing_name),
+            "label": short_name(port_name, crossing_name, kind), "state": str(state), "kind": str(kind),
+            "status": str(st) if str(st) in STATUS_STYLE else "unknown",
+            "reason": "" if _isna(reason) else str(reason), "updated": format_updated(updated),
+            "lanes": "; ".join(lanes.get(str(pn), [])) if not _isna(pn) else "",
+            "lat": float(lat), "lon": float(lon),
+        })
+    if not recs:
+        rows = pd.DataFrame({k: [] for k in TABLE_COLUMNS[:11]})
         return rows.assign(map_lat=[], map_lon=[], shares_point_with=[])[TABLE_COLUMNS]
-    lon_range, _ = _view_ranges(rows["lat"].tolist(), rows["lon"].tolist(), states=states or ())
+    lon_range, _ = _view_ranges([r["lat"] for r in recs], [r["lon"] for r in recs], states=states or ())
     radius = max(FAN_MIN_DEG, FAN_SHARE * (lon_range[1] - lon_range[0]))
-    rows = rows.sort_values(["state", "crossing_id"], kind="stable").reset_index(drop=True)
+    recs.sort(key=lambda r: (r["state"], r["crossing_id"]))
     # "Raul Hector Castro" says less than "Douglas" when it is the port's only crossing; two labels alike
     # ("El Paso rail" for BNSF and UP) fall back to the full name
-    n_at_port = rows[rows["kind"] == "port"]["name"].str.split(" – ").str[0].value_counts()
-    port_of = rows["name"].str.split(" – ").str[0]
-    lone = (rows["kind"] == "port") & port_of.map(n_at_port).eq(1) & (rows["label"].str.count(" ") >= 2)
-    rows.loc[lone, "label"] = port_of[lone]
-    dup = rows["label"].duplicated(keep=False)
-    rows.loc[dup, "label"] = (rows.loc[dup, "name"].str.replace(" – ", " ", regex=False)
-                              .str.replace(r" Rail Bridge$", " rail", regex=True))
+    port_of = [r["name"].split(" – ")[0] for r in recs]
+    n_at_port: dict[str, int] = {}
+    for r, p in zip(recs, port_of):
+        if r["kind"] == "port":
+            n_at_port[p] = n_at_port.get(p, 0) + 1
+    for r, p in zip(recs, port_of):
+        if r["kind"] == "port" and n_at_port.get(p) == 1 and r["label"].count(" ") >= 2:
+            r["label"] = p
+    seen: dict[str, int] = {}
+    for r in recs:
+        seen[r["label"]] = seen.get(r["label"], 0) + 1
+    for r in recs:
+        if seen[r["label"]] > 1:
+            r["label"] = re.sub(r" Rail Bridge$", " rail", r["name"].replace(" – ", " "))
+    rows = pd.DataFrame({k: [r[k] for r in recs] for k in TABLE_COLUMNS[:11]})
     map_lat, map_lon, sib = _fan_out(rows, radius)
     rows["map_lat"], rows["map_lon"], rows["shares_point_with"] = map_lat, map_lon, sib
     return rows[TABLE_COLUMNS]
@@ -301,7 +312,7 @@ def _place_labels(table: pd.DataFrame, lon_range: list[float], lat_range: list[f
     todo = todo.assign(_r=todo["status"].map(rank)).sort_values(["_r", "map_lon"], kind="stable")
     placed: list[tuple] = []
     out = []
-    for r in todo.to_dict("records"):
+    for r in records(todo):
         text = r["label"]
         w = _CHAR_PX * len(text) + 4
         x, y = to_px(r["map_lat"], r["map_lon"])
@@ -373,7 +384,7 @@ def make_status_map_figure(status: pd.DataFrame, crossings: pd.DataFrame, *, tab
         if part.empty:
             continue
         style = STATUS_STYLE[st]
-        recs = part.to_dict("records")
+        recs = records(part)
         other = [r["kind"] != "port" for r in recs]
         n_other = sum(other)
         open_symbol = str(style["symbol"]).endswith("-open")

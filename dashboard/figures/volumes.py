@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -30,7 +31,7 @@ from loaders.bts import MEASURES
 
 from ._events import crossings_text, date_span_text, local_naive
 from .theme import (MEASURE_COLORS, MEASURE_DASH, MUTED, OKABE_ITO, TEMPLATE, caption_annotation, event_style,
-                    merge_layout, new_figure, title_layout)
+                    merge_layout, new_figure, records, title_layout)
 
 FAMILIES = ("vehicles", "people", "freight")
 GROUP_BYS = ("measure", "state", "port")
@@ -70,6 +71,12 @@ def _select(volumes: pd.DataFrame, family: str | None, measures: Sequence[str] |
     return v, measures
 
 
+def _iso(months: pd.Series) -> list[str]:
+    """Months as the ISO strings plotly would write for them: strings cost plotly nothing to copy, where
+    Timestamps are deep-copied one by one each time a figure is built or handed to the page."""
+    return months.dt.strftime("%Y-%m-%dT%H:%M:%S").tolist()
+
+
 def _series_key(v: pd.DataFrame, group_by: str) -> pd.Series:
     if group_by == "measure":
         return v["measure"].astype(str)
@@ -86,17 +93,23 @@ def _on_month_grid(v: pd.DataFrame, key: pd.Series) -> pd.DataFrame:
                              zip(TABLE_COLUMNS, ["datetime64[ns]", "string", "string", "string", "Int64"])})
     d = v.assign(series=key.values)
     g = (d.groupby(["series", "measure", "unit", "month"], observed=True, sort=True)["value"]
-         .sum(min_count=1).reset_index())
+         .sum(min_count=1))
     months = pd.date_range(d["month"].min(), d["month"].max(), freq="MS")
-    parts = []
-    for (series, measure, unit), part in g.groupby(["series", "measure", "unit"], sort=True):
-        s = part.set_index("month")["value"].reindex(months)
-        parts.append(pd.DataFrame({"month": months, "series": series, "measure": measure, "unit": unit,
-                                   "value": s.astype("Int64").values}))
-    out = pd.concat(parts, ignore_index=True)
-    out["series"] = out["series"].astype("string")
-    out["measure"] = out["measure"].astype("string")
-    out["unit"] = out["unit"].astype("string")
+    # one row per (series, measure, unit) key and month, in key order then month order; months
+    # without a sum stay NA
+    key_index = g.index.droplevel("month")
+    keys = key_index.unique()  # sorted already: the groupby sorted them
+    n = len(months)
+    pos = keys.get_indexer(key_index) * n + months.get_indexer(g.index.get_level_values("month"))
+    values = pd.array([pd.NA] * (len(keys) * n), dtype="Int64")
+    values[pos] = g.astype("Int64").array
+    out = pd.DataFrame({
+        "month": np.tile(months.values, len(keys)),
+        "series": pd.array(np.repeat(keys.get_level_values(0).astype(str).to_numpy(), n), dtype="string"),
+        "measure": pd.array(np.repeat(keys.get_level_values(1).astype(str).to_numpy(), n), dtype="string"),
+        "unit": pd.array(np.repeat(keys.get_level_values(2).astype(str).to_numpy(), n), dtype="string"),
+        "value": values,
+    })
     return out[TABLE_COLUMNS]
 
 
@@ -147,7 +160,7 @@ def event_shapes(events: pd.DataFrame | None, x0: pd.Timestamp, x1: pd.Timestamp
     if events is None or events.empty:
         return shapes, rows
     groups: dict[tuple, dict] = {}
-    for e in events.sort_values(["start", "id"], kind="stable").to_dict("records"):
+    for e in records(events.sort_values(["start", "id"], kind="stable")):
         start = local_naive(e["start"])
         end = local_naive(e.get("end"))
         if start is None:
@@ -262,7 +275,7 @@ def make_volumes_figure(volumes: pd.DataFrame, *, table: pd.DataFrame | None = N
         else:
             color, dash = OKABE_ITO[i % len(OKABE_ITO)], ("solid", "dash", "dot", "dashdot")[(i // 8) % 4]
         traces.append(dict(
-            type="scatter", mode="lines", x=part["month"].tolist(),
+            type="scatter", mode="lines", x=_iso(part["month"]),
             y=[None if pd.isna(x) else int(x) for x in part["value"]], name=str(series), meta=str(series),
             line=dict(color=color, width=2.2, dash=dash), connectgaps=False, **MONTH_PERIOD,
             hovertemplate=f"<b>{series}</b><br>%{{x|%b %Y}}: %{{y:,}} {part['unit'].iloc[0]}<extra></extra>",
@@ -384,7 +397,7 @@ def make_compare_figure(volumes: pd.DataFrame, *, table: pd.DataFrame | None = N
         ycol = "index" if index_to is not None else "value"
         for i, s in enumerate(names):
             part = table[table["series"] == s]
-            traces.append(dict(type="scatter", mode="lines", x=part["month"].tolist(),
+            traces.append(dict(type="scatter", mode="lines", x=_iso(part["month"]),
                                y=[None if pd.isna(x) else float(x) for x in part[ycol]], name=s, meta=s,
                                connectgaps=False, **MONTH_PERIOD, line=dict(color=OKABE_ITO[i % 8], width=2.2,
                                                             dash=("solid", "dash", "dot", "dashdot")[(i // 8) % 4]),
@@ -408,7 +421,7 @@ def make_compare_figure(volumes: pd.DataFrame, *, table: pd.DataFrame | None = N
     for i, s in enumerate(names):
         r, c = i // columns + 1, i % columns + 1
         part = table[table["series"] == s]
-        fig.add_trace(go.Scatter(x=part["month"].tolist(),
+        fig.add_trace(go.Scatter(x=_iso(part["month"]),
                                  y=[None if pd.isna(x) else int(x) for x in part["value"]], mode="lines",
                                  name=s, meta=s, connectgaps=False, showlegend=False, **MONTH_PERIOD,
                                  line=dict(color=OKABE_ITO[0], width=1.8),
