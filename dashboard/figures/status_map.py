@@ -287,10 +287,6 @@ def _label_box(x: float, y: float, w: float, pos: str) -> tuple[float, float, fl
     return x0, y0, x0 + w, y0 + _LINE_PX
 
 
-def _overlap(a: tuple, b: tuple) -> float:
-    return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-
-
 def _place_labels(table: pd.DataFrame, lon_range: list[float], lat_range: list[float], plot_w: float,
                   plot_h: float, avoid: dict[str, tuple[float, float]] | None = None) -> list[dict]:
     """Greedy label placement in the assumed plot box (pixels, Mercator): for each closed / partial
@@ -327,7 +323,14 @@ def _place_labels(table: pd.DataFrame, lon_range: list[float], lat_range: list[f
             for (dx, dy), pos in _DIRS:
                 ax, ay = x + dx * dist, y + dy * dist
                 box = _label_box(ax, ay, w, pos)
-                bad = sum(_overlap(box, o) * (1 if i < n_obst else 2) for i, o in enumerate(near))
+                bx0, by0, bx1, by1 = box
+                bad = 0.0  # overlap area with what is near, placed labels counting double
+                for i, (ox0, oy0, ox1, oy1) in enumerate(near):
+                    ow = min(bx1, ox1) - max(bx0, ox0)
+                    if ow > 0:
+                        oh = min(by1, oy1) - max(by0, oy0)
+                        if oh > 0:
+                            bad += ow * oh * (1 if i < n_obst else 2)
                 outside = (max(0, -box[0]) + max(0, box[2] - plot_w) + max(0, -box[1]) + max(0, box[3] - plot_h))
                 bad += 1000 * outside + (0 if dist == _NEAR else 1)  # prefer near when equally clear
                 if best is None or bad < best[0]:
