@@ -209,7 +209,8 @@ def status_map_table(status: pd.DataFrame, crossings: pd.DataFrame, *, waits: pd
     cx = {r[0]: r for r in zip(*(crossings[k].tolist() for k in cols))}
     by_port = {str(p): c for p, c in zip(crossings["port_number"].tolist(), crossings["crossing_id"].tolist())
                if not _isna(p)}
-    wanted = None if states is None else {str(x) for x in states}
+    states = None if states is None else [str(x) for x in states]
+    wanted = None if states is None else set(states)
     picked: dict[str, tuple] = {}  # crossing_id -> status row; a later row for a crossing replaces it
     for c, p, st, reason, updated in zip(status["crossing_id"].tolist(), status["port_number"].tolist(),
                                          status["status"].tolist(), status["reason"].tolist(),
