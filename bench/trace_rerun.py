@@ -100,7 +100,7 @@ async def _rerun(page, server: Server, which: str, i: int, start=None, stop=None
     return r, got
 
 
-async def measure(browser, server: Server, which: str, n: int) -> tuple[list[dict], collections.Counter, int]:
+async def measure(browser, server: Server, which: str, n: int) -> tuple[list[dict], collections.Counter]:
     ctx, page = await new_page(browser)
     traces = []
     for i in range(n):
@@ -120,10 +120,11 @@ async def measure(browser, server: Server, which: str, n: int) -> tuple[list[dic
         _, prof = await _rerun(page, server, which, i, start=lambda: cdp.send("Profiler.start"), stop=stop_profile)
         files.update(js_by_file(prof))
     await ctx.close()
-    return traces, files, n
+    return traces, files
 
 
-def report(which: str, traces: list[dict], files: collections.Counter, n: int) -> None:
+def report(which: str, traces: list[dict], files: collections.Counter) -> None:
+    n = len(traces)  # as many reruns were profiled
     print(f"== {which}: main thread during each rerun (pointerdown -> charts settled)")
     for t in traces:
         parts = ", ".join(f"{k} {v:.0f}" for k, v in t["buckets_ms"].items())

@@ -740,8 +740,6 @@ def filter_volumes(
 def _conflict_kept(kept: pd.DataFrame, conflict: dict) -> bool:
     """Is the row that stands for ``conflict`` among the ``kept`` rows? (conflicts are few; the kept rows
     are usually far fewer than the frame's)."""
-    if kept.empty:
-        return False
     at = (
         (kept["port_code"] == conflict["port_code"]).to_numpy(dtype=bool, na_value=False)
         & (kept["month"].to_numpy() == pd.Timestamp(conflict["month"]).to_datetime64())

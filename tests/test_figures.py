@@ -658,6 +658,29 @@ def test_flattening_keeps_the_axis_flags_the_template_implied():
     assert vertical["xaxis"]["showgrid"] is False and vertical["yaxis"]["showgrid"] is True
 
 
+def test_map_table_joins_status_rows_by_id_then_port_number(status, crossings):
+    """Rows without a crossing_id are placed by port_number, a later row for a crossing replaces an earlier
+    one, rows that match no crossing are left out, and only the asked states are kept."""
+    by_id = status.set_index("crossing_id")
+    sy = status[status["crossing_id"] == "ca-san-ysidro"].assign(crossing_id=pd.NA)   # port 250401 only
+    lv = status[status["crossing_id"] == "az-lukeville"]
+    extra = pd.concat([sy, lv], ignore_index=True).assign(status="closed", reason="later row")
+    stray = status[status["crossing_id"] == "tx-eagle-pass-bridge-1"].assign(crossing_id="xx-nowhere",
+                                                                             port_number="999999")
+    table = status_map_table(pd.concat([status, extra, stray], ignore_index=True), crossings)
+    t = table.set_index("crossing_id")
+    assert len(table) == len(status) == 54 and "xx-nowhere" not in t.index
+    assert t.loc["ca-san-ysidro", ["status", "reason"]].tolist() == ["closed", "later row"]   # via 250401
+    assert t.loc["az-lukeville", ["status", "reason"]].tolist() == ["closed", "later row"]
+    assert t.loc["tx-eagle-pass-bridge-1", "status"] == by_id.loc["tx-eagle-pass-bridge-1", "status"]
+    assert list(table[["state", "crossing_id"]].itertuples(index=False)) == sorted(
+        table[["state", "crossing_id"]].itertuples(index=False))
+    ca = status_map_table(status, crossings, states=iter(["CA"]))       # any iterable, read once
+    assert set(ca["state"]) == {"CA"} and len(ca) == 9
+    none = status_map_table(status, crossings, states=("NM",))
+    assert none.empty and list(none.columns) == list(table.columns)
+
+
 def test_records_matches_to_dict_with_missing_values_and_timestamps():
     from dashboard.figures.theme import records
     df = pd.DataFrame({
@@ -673,3 +696,19 @@ def test_records_matches_to_dict_with_missing_values_and_timestamps():
             assert (pd.isna(a[k]) and pd.isna(b[k])) or a[k] == b[k], (k, a[k], b[k])
             assert type(a[k]) is type(b[k]), (k, type(a[k]), type(b[k]))
     assert records(df.iloc[:0]) == []
+
+
+def test_records_matches_to_dict_on_the_real_frames(status, events, crossings):
+    from dashboard.figures.theme import records
+    for frame in (status, events, crossings):
+        fast, slow = records(frame), frame.to_dict("records")
+        assert len(fast) == len(slow) == len(frame) > 0
+        for a, b in zip(fast, slow):
+            assert list(a) == list(b)
+            for k in a:
+                same = (a[k] is b[k] or (_scalar_na(a[k]) and _scalar_na(b[k])) or a[k] == b[k])
+                assert same and type(a[k]) is type(b[k]), (k, a[k], b[k])
+
+
+def _scalar_na(v) -> bool:
+    return not isinstance(v, (list, tuple, dict)) and bool(pd.isna(v))

@@ -207,9 +207,8 @@ def records(df: pd.DataFrame) -> list[dict]:
 
     def column(c):
         values = df[c].tolist()
-        if getattr(df[c].dtype, "na_value", None) is pd.NA:
-            values = [None if v is pd.NA else v for v in values]
-        return values
+        # pandas hands pd.NA out as None, whatever the column's dtype (object columns can hold it too)
+        return [None if v is pd.NA else v for v in values] if any(v is pd.NA for v in values) else values
 
     cols = list(df.columns)
     return [dict(zip(cols, row)) for row in zip(*(column(c) for c in cols))]

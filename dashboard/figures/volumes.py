@@ -103,14 +103,11 @@ def _on_month_grid(v: pd.DataFrame, key: pd.Series) -> pd.DataFrame:
     pos = keys.get_indexer(key_index) * n + months.get_indexer(g.index.get_level_values("month"))
     values = pd.array([pd.NA] * (len(keys) * n), dtype="Int64")
     values[pos] = g.astype("Int64").array
-    out = pd.DataFrame({
-        "month": np.tile(months.values, len(keys)),
-        "series": pd.array(np.repeat(keys.get_level_values(0).astype(str).to_numpy(), n), dtype="string"),
-        "measure": pd.array(np.repeat(keys.get_level_values(1).astype(str).to_numpy(), n), dtype="string"),
-        "unit": pd.array(np.repeat(keys.get_level_values(2).astype(str).to_numpy(), n), dtype="string"),
-        "value": values,
-    })
-    return out[TABLE_COLUMNS]
+    out = {"month": np.tile(months.values, len(keys))}
+    for level in ("series", "measure", "unit"):
+        out[level] = pd.array(np.repeat(keys.get_level_values(level).astype(str).to_numpy(), n), dtype="string")
+    out["value"] = values
+    return pd.DataFrame(out)[TABLE_COLUMNS]
 
 
 def volumes_table(volumes: pd.DataFrame, *, family: str | None = "vehicles",
