@@ -64,7 +64,7 @@ def _month(value: str | None, flag: str):
 
 
 def _at(value: str | None):
-    from loaders.status import parse_at
+    from analysis.status import parse_at
     try:
         return parse_at(value)
     except ValueError as exc:
@@ -77,7 +77,7 @@ def load_waits(source: str | None):
     a URL or 'live'."""
     from loaders.cbp import load_cbp
     from loaders.snapshot import load_snapshot, refreshed_dir
-    from loaders.status import feed_as_of
+    from analysis.status import feed_as_of
 
     if source == "refreshed":
         snap = load_snapshot(refreshed_dir())
@@ -95,7 +95,7 @@ def load_waits(source: str | None):
 def cmd_status(args) -> int:
     import pandas as pd
 
-    from loaders.status import crossing_status
+    from analysis.status import crossing_status
     waits, crossings, events, as_of = load_waits(args.source)
     at = _at(args.at)
     if at is None:
@@ -108,7 +108,7 @@ def cmd_status(args) -> int:
 def cmd_waits(args) -> int:
     import pandas as pd
 
-    from loaders.status import current_readings
+    from analysis.status import current_readings
     waits, _, _, as_of = load_waits(args.source)
     at = _at(args.at)
     if at is None:

@@ -107,7 +107,7 @@ class Filters:
 
         at = get("at")
         if at is not None:
-            from loaders.status import parse_at
+            from analysis.status import parse_at
             try:
                 parse_at(at)
             except ValueError:

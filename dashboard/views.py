@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from loaders.snapshot import Snapshot
-from loaders.status import crossing_status, parse_at
+from analysis.status import crossing_status, parse_at
 
 from .filters import Filters
 

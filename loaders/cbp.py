@@ -61,7 +61,7 @@ XML_CLOCK_TZ = "America/New_York"
 #: cannot know its zone without guessing, so its local times are read as UTC (visible in the ``tz`` column).
 FALLBACK_TZ = "UTC"
 #: An update time later than the reference time by more than this belongs to the previous day
-#: (same tolerance as loaders.status.FUTURE_TOLERANCE).
+#: (same tolerance as analysis.status.FUTURE_TOLERANCE).
 FUTURE_TOLERANCE = timedelta(minutes=15)
 
 _UPDATE_RE = re.compile(
@@ -519,3 +519,14 @@ def _to_utc(value: Any, source: str) -> datetime | None:
         return None
     ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
     return ts.to_pydatetime()
+
+
+def feed_as_of(waits: pd.DataFrame) -> pd.Timestamp | None:
+    """When the feed was taken: latest ``retrieved_at``, else latest ``feed_time`` (UTC)."""
+    if waits is None or waits.empty:
+        return None
+    rt = waits["retrieved_at"].dropna()
+    if len(rt):
+        return rt.max()
+    ft = [x.tz_convert("UTC") for x in waits["feed_time"].dropna()]
+    return max(ft) if ft else None

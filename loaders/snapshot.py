@@ -100,7 +100,7 @@ def load_snapshot(data_dir: str | Path | None = None, *, verify: bool = True) ->
 
 def with_live_waits(snap: Snapshot, waits: pd.DataFrame) -> Snapshot:
     """The same snapshot with the CBP part replaced by a live fetch (as-of = its retrieval time)."""
-    from .status import feed_as_of
+    from .cbp import feed_as_of
 
     as_of = feed_as_of(waits)
     manifest = json.loads(json.dumps(snap.manifest, default=str))

@@ -4,7 +4,7 @@ import pytest
 
 from loaders.cbp import read_cbp
 from loaders.crossings import port_zones
-from loaders.status import crossing_status, feed_as_of, parse_at
+from analysis.status import crossing_status, feed_as_of, parse_at
 
 AS_OF_2022 = pd.Timestamp("2022-06-29T17:25:15Z")
 

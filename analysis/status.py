@@ -26,7 +26,8 @@ from datetime import datetime, time
 
 import pandas as pd
 
-from .schema import STATUS_COLUMNS, conform
+from loaders.cbp import feed_as_of
+from loaders.schema import STATUS_COLUMNS, conform
 
 STALE_AFTER = pd.Timedelta(hours=2)
 #: Event kinds that stop traffic for the modes they name.
@@ -232,14 +233,3 @@ def _decide(fa: dict | None, evs: list[dict], modes: tuple, t: pd.Timestamp) -> 
     if n_closed:
         return "partial", f"feed: {n_closed} of {n_fresh} current lane types report Lanes Closed{tail}", ev_ids
     return "open", f"feed: {n_fresh} lane type(s) reporting within 2 h{tail}", ev_ids
-
-
-def feed_as_of(waits: pd.DataFrame) -> pd.Timestamp | None:
-    """When the feed was taken: latest ``retrieved_at``, else latest ``feed_time`` (UTC)."""
-    if waits is None or waits.empty:
-        return None
-    rt = waits["retrieved_at"].dropna()
-    if len(rt):
-        return rt.max()
-    ft = [x.tz_convert("UTC") for x in waits["feed_time"].dropna()]
-    return max(ft) if ft else None
