@@ -1,0 +1,167 @@
+"""Closure impact and diversion (analysis/impact.py) on the worked cases, against hand computations from
+the raw BTS file (../shared/data/bts/Border_Crossing_Entry_Data_1996-01_to_2025-02.csv.gz).
+
+The raw rows are read here with the csv module (not with our loader) and the arithmetic is written out."""
+from __future__ import annotations
+
+import csv
+import gzip
+import statistics
+
+import pandas as pd
+import pytest
+
+from analysis.counts import haversine_km, port_counts
+from analysis.expectation import band_halfwidth
+from analysis.impact import affected_days, event_impact
+from loaders.errors import BorderwatchError
+from loaders.snapshot import load_snapshot
+
+from .conftest import SHARED_DATA
+
+BTS_RAW = SHARED_DATA / "bts" / "Border_Crossing_Entry_Data_1996-01_to_2025-02.csv.gz"
+T90_3 = 1.638  # t(0.90, 3 degrees of freedom): 4 reference years
+
+
+@pytest.fixture(scope="module")
+def snap():
+    return load_snapshot()
+
+
+@pytest.fixture(scope="module")
+def counts(snap):
+    return port_counts(snap.volumes)
+
+
+@pytest.fixture(scope="module")
+def raw():
+    """{(port code, 'Mon YYYY', measure): value} for the ports of the worked cases, from the raw file."""
+    ports = {"2602", "2604", "2606", "2608", "2303", "2402", "2304"}
+    out = {}
+    with gzip.open(BTS_RAW, "rt", newline="") as f:
+        for row in csv.DictReader(f):
+            if row["Port Code"] in ports and row["Border"] == "US-Mexico Border":
+                out[(row["Port Code"], row["Date"], row["Measure"])] = int(row["Value"])
+    return out
+
+
+@pytest.fixture(scope="module")
+def lukeville(snap, counts):
+    return event_impact("2023-12-lukeville-closure", events=snap.events, crossings=snap.crossings, counts=counts)
+
+
+def _row(df, **kw):
+    m = pd.Series(True, index=df.index)
+    for k, v in kw.items():
+        m &= df[k] == v
+    hit = df[m]
+    assert len(hit) == 1, kw
+    return hit.iloc[0]
+
+
+# Lukeville (BTS port 2602), Personal Vehicles, from the raw file: "Lukeville,Arizona,2602,US-Mexico
+# Border,Dec 2023,Personal Vehicles,3966,..." etc.
+LUKEVILLE_PV = {
+    # the trend window: Dec 2022 - Oct 2023 (Nov 2023 is left out: the reduced-processing event of 27 Nov)
+    "window_2023": [26321, 28885, 26016, 41411, 38595, 42514, 46595, 47661, 28128, 33504, 44736],
+    # the same months 1, 4, 5, 6 years earlier (2 and 3 years back fall in the 2020-21 restrictions)
+    "window_k1": [25135, 27200, 26269, 42626, 37502, 46325, 46141, 47300, 30706, 32783, 44455],
+    "window_k4": [24050, 26113, 23972, 46128, 37896, 41260, 47271, 45431, 29104, 34457, 41605],
+    "window_k5": [23513, 26277, 25680, 43260, 39494, 38594, 42486, 41574, 27596, 32853, 36287],
+    "window_k6": [20921, 24356, 22567, 38872, 34412, 36446, 40044, 41003, 25695, 28167, 38493],
+    "dec": {2022: 26321, 2019: 27628, 2018: 24050, 2017: 23513, 2023: 3966},
+    "jan": {2023: 28885, 2020: 26901, 2019: 26113, 2018: 26277, 2024: 17919},
+}
+
+
+def test_lukeville_raw_rows(raw):
+    months = ["Dec 2022", "Jan 2023", "Feb 2023", "Mar 2023", "Apr 2023", "May 2023", "Jun 2023", "Jul 2023",
+              "Aug 2023", "Sep 2023", "Oct 2023"]
+    assert [raw[("2602", m, "Personal Vehicles")] for m in months] == LUKEVILLE_PV["window_2023"]
+    k1 = [m[:4] + str(int(m[4:]) - 1) for m in months]
+    assert [raw[("2602", m, "Personal Vehicles")] for m in k1] == LUKEVILLE_PV["window_k1"]
+    assert raw[("2602", "Dec 2023", "Personal Vehicles")] == 3966
+    assert raw[("2602", "Jan 2024", "Personal Vehicles")] == 17919
+    assert raw[("2602", "Nov 2023", "Personal Vehicles")] == 34361
+    for y, v in LUKEVILLE_PV["dec"].items():
+        assert raw[("2602", f"Dec {y}", "Personal Vehicles")] == v
+    for y, v in LUKEVILLE_PV["jan"].items():
+        assert raw[("2602", f"Jan {y}", "Personal Vehicles")] == v
+
+
+def test_lukeville_personal_vehicles_by_hand(lukeville):
+    L = LUKEVILLE_PV
+    now = sum(L["window_2023"])  # 404,366
+    assert now == 404366
+    # trend ratios r_k = 404,366 / (406,442 | 397,287 | 377,614 | 350,976)
+    r = {k: now / sum(L[f"window_k{k}"]) for k in (1, 4, 5, 6)}
+    assert [sum(L[f"window_k{k}"]) for k in (1, 4, 5, 6)] == [406442, 397287, 377614, 350976]
+    dec = [L["dec"][2023 - k] * r[k] for k in (1, 4, 5, 6)]  # 26,187 28,120 25,754 27,090
+    jan = [L["jan"][2024 - k] * r[k] for k in (1, 4, 5, 6)]  # 28,737 27,380 27,963 30,274
+    exp_dec, exp_jan = sum(dec) / 4, sum(jan) / 4  # 26,788 and 28,589
+    assert round(exp_dec) == 26788 and round(exp_jan) == 28589
+    m = lukeville.months
+    d = _row(m, measure="Personal Vehicles", role="closed", month=pd.Timestamp("2023-12-01"))
+    assert d["observed"] == 3966 and d["expected"] == 26788 and d["reference_years"] == "2022;2019;2018;2017"
+    assert d["days_in_month"] == 31 and d["days_affected"] == 28  # closed from 4 Dec: 3 days of traffic
+    half_dec = T90_3 * statistics.stdev(dec) * (1 + 1 / 4) ** 0.5
+    assert d["low"] == round(exp_dec - half_dec) and d["high"] == round(exp_dec + half_dec)
+    j = _row(m, measure="Personal Vehicles", role="closed", month=pd.Timestamp("2024-01-01"))
+    assert j["observed"] == 17919 and j["expected"] == 28589 and j["days_affected"] == 3.25  # to 4 Jan 06:00
+    # totals over Dec-Jan: each reference year is one counterfactual
+    totals = [a + b for a, b in zip(dec, jan)]
+    exp_total = sum(totals) / 4  # 55,376
+    half = T90_3 * statistics.stdev(totals) * 1.25 ** 0.5  # 2,782
+    s = _row(lukeville.summary, measure="Personal Vehicles", role="closed")
+    assert s["observed"] == 3966 + 17919 == 21885
+    assert s["expected"] == round(exp_total) == 55376
+    assert s["low"] == round(exp_total - half) == 52594 and s["high"] == round(exp_total + half) == 58159
+    assert s["difference"] == round(21885 - exp_total) == -33491  # ~33,500 vehicles lost
+    assert s["months"] == "2023-12..2024-01"
+
+
+def test_lukeville_neighbours_and_distances(lukeville, snap):
+    s = lukeville.summary
+    pv = s[(s["measure"] == "Personal Vehicles") & (s["role"] == "neighbour")]
+    assert list(pv["location"]) == ["Sasabe (BTS port 2606)", "Nogales (BTS port 2604)", "San Luis (BTS port 2608)"]
+    assert list(pv["distance_km"]) == [128, 188, 197]
+    # Sasabe by hand: Lukeville's point (31.880, -112.817) to Sasabe's (31.483, -111.544)
+    assert round(haversine_km(31.880, -112.817, 31.483, -111.544)) == 128
+    # the neighbours' observed Dec 2023 + Jan 2024, raw rows: Nogales 317,137 + 311,743; San Luis 271,148
+    # + 272,127; Sasabe 812 + 953
+    assert list(pv["observed"]) == [812 + 953, 317137 + 311743, 271148 + 272127]
+    allrow = _row(s, measure="Personal Vehicles", role="neighbours")
+    assert allrow["difference"] == pv["difference"].sum()
+    # Nogales and San Luis move by +-100,000 vehicles a month in ordinary years: Lukeville's 33,500 cannot
+    # be seen there, and the band of the share spans 0
+    assert allrow["share_low"] < 0 < allrow["share_high"]
+
+
+def test_measures_never_mixed(lukeville):
+    s = lukeville.summary
+    for (measure, level), g in s.groupby(["measure", "level"]):
+        assert g["unit"].nunique() == 1
+    assert set(s["level"]) == {"port"}
+
+
+def test_partial_month_days():
+    tz = "America/Phoenix"
+    start, end = pd.Timestamp("2023-12-04", tz=tz), pd.Timestamp("2024-01-04T06:00", tz=tz)
+    assert affected_days(start, end, pd.Timestamp("2023-12-01")) == (31, 28.0)
+    assert affected_days(start, end, pd.Timestamp("2024-01-01")) == (31, 3.25)
+    # Eagle Pass Bridge I: 27 Nov 15:00 CST -> 4 Jan 07:00 CST: 3 days 9 hours of November
+    s2, e2 = pd.Timestamp("2023-11-27T15:00", tz="America/Chicago"), pd.Timestamp("2024-01-04T07:00", tz="America/Chicago")
+    assert affected_days(s2, e2, pd.Timestamp("2023-11-01")) == (30, 3.375)
+
+
+def test_band_halfwidth_by_hand():
+    vals = [10.0, 12.0, 14.0, 16.0]
+    assert band_halfwidth(vals) == pytest.approx(1.638 * statistics.stdev(vals) * 1.25 ** 0.5)
+    assert pd.isna(band_halfwidth([5.0]))
+
+
+def test_reopening_and_unknown_event_refused(snap, counts):
+    with pytest.raises(BorderwatchError, match="unknown event"):
+        event_impact("nope", events=snap.events, crossings=snap.crossings, counts=counts)
+    with pytest.raises(BorderwatchError, match="reopening"):
+        event_impact("2024-01-lukeville-reopening", events=snap.events, crossings=snap.crossings, counts=counts)
