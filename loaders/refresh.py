@@ -22,6 +22,7 @@ from .events import read_events
 from .snapshot import MANIFEST, read_manifest, refreshed_dir, write_manifest
 
 BTS_FILE = "bts_volumes_tx_az_ca.parquet"
+TXDOT_FILE = "txdot_unt_bridge_volumes_tx.parquet"  # = loaders.txdot.FILENAME
 
 
 @dataclass
@@ -101,7 +102,10 @@ def refresh_snapshot(*, settings: Settings | None = None, bts_start: str = "1996
             if role in kept:
                 entry["kept_because"] = kept[role]
         files.append(entry)
-    for role, name in (("crossings", "crossings.csv"), ("events", "events.csv")):
+    static = [("crossings", "crossings.csv"), ("events", "events.csv")]
+    if (settings.data_dir / TXDOT_FILE).is_file():  # TxDOT/UNT bridge counts: static, carried over as embedded
+        static.append(("txdot", TXDOT_FILE))
+    for role, name in static:
         shutil.copyfile(settings.data_dir / name, tmp / name)
         files.append({**{k: v for k, v in prev_files.get(role, {}).items() if k not in ("sha256", "bytes")},
                       "role": role, "path": name})

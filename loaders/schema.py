@@ -67,6 +67,27 @@ VOLUMES_COLUMNS = _cols(
     Column("family", "string", False, description="vehicles | people | freight"),
 )
 
+#: TxDOT/UNT bridge-level counts (loaders/txdot.py): one row per source crossing x month x measure.
+#: A second volume source beside BTS: CBP field-office northbound counts per Texas *bridge*, where BTS
+#: counts per port. Measures keep BTS's names and units where they count the same thing; never summed
+#: across measures. A month the source does not list is absent (NA on a chart grid), never 0.
+BRIDGE_VOLUMES_COLUMNS = _cols(
+    Column("source", "string", False, description="'TxDOT/UNT'"),
+    Column("source_id", "string", False, description="the source row's ID, e.g. '2023-12-EAGL-POVs'"),
+    Column("source_crossing", "string", False, description="the source's crossing name"),
+    Column("crossing_id", "string", False,
+           description="our crossing (data/crossings.csv); for a count covering several crossings, the first"),
+    Column("covers", "string", False,
+           description="';'-joined crossing_ids the count covers (El Paso's BNSF and UP rail bridges together)"),
+    Column("port_code", "string", False, description="BTS port code of the crossing"),
+    Column("month", "datetime64[ns]", False, description="first day of the month"),
+    Column("measure", "string", False, description="Personal Vehicles | Buses | Trucks | "
+                                                   "Pedestrians and Bicyclists | Railcars"),
+    Column("value", "Int64", True, "see unit", "northbound count as published (0 = none counted)"),
+    Column("unit", "string", False, description="vehicles, buses, trucks, people, railcars"),
+    Column("family", "string", False, description="vehicles | people"),
+)
+
 #: The crossings reference table (data/crossings.csv).
 CROSSINGS_COLUMNS = _cols(
     Column("crossing_id", "string", False, description="stable slug, e.g. 'az-lukeville'"),

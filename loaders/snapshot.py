@@ -30,6 +30,8 @@ class Snapshot:
     data_dir: Path
     label: str = "embedded snapshot"
     extra: dict = field(default_factory=dict)
+    #: TxDOT/UNT bridge-level counts (BRIDGE_VOLUMES_COLUMNS); empty when the snapshot has none.
+    bridge_volumes: pd.DataFrame = field(default_factory=lambda: _empty_bridge())
 
     @property
     def snapshot_id(self) -> str:
@@ -50,6 +52,11 @@ class Snapshot:
             if f.get("role") == role:
                 return f
         return {}
+
+
+def _empty_bridge() -> pd.DataFrame:
+    from .schema import BRIDGE_VOLUMES_COLUMNS, empty_frame
+    return empty_frame(BRIDGE_VOLUMES_COLUMNS)
 
 
 def sha256_file(path: Path) -> str:
@@ -94,8 +101,20 @@ def load_snapshot(data_dir: str | Path | None = None, *, verify: bool = True) ->
     waits = read_cbp(data_dir / cbp["path"], zones=port_zones(crossings), retrieved_at=retrieved)
     volumes = read_volumes_parquet(data_dir / files["bts"]["path"])
     events = read_events(data_dir / files["events"]["path"], crossings=crossings)
+    bridge = _load_bridge(data_dir, files)
     return Snapshot(waits=waits, volumes=volumes, crossings=crossings, events=events,
-                    manifest=manifest, data_dir=data_dir, label=manifest.get("label", "embedded snapshot"))
+                    manifest=manifest, data_dir=data_dir, label=manifest.get("label", "embedded snapshot"),
+                    bridge_volumes=bridge)
+
+
+def _load_bridge(data_dir: Path, files: dict) -> pd.DataFrame:
+    """The TxDOT/UNT bridge counts of the snapshot; a snapshot written before they existed (an older
+    ``borderwatch refresh``) takes them from the embedded ``data/`` (a static source, not refreshed)."""
+    from .txdot import FILENAME, read_bridge_parquet
+    if "txdot" in files:
+        return read_bridge_parquet(data_dir / files["txdot"]["path"])
+    embedded = get_settings().data_dir / FILENAME
+    return read_bridge_parquet(embedded) if embedded.is_file() else _empty_bridge()
 
 
 def with_live_waits(snap: Snapshot, waits: pd.DataFrame) -> Snapshot:
@@ -110,7 +129,8 @@ def with_live_waits(snap: Snapshot, waits: pd.DataFrame) -> Snapshot:
                       "sha256": None, "provenance": "live fetch"})
     manifest["snapshot_id"] = f"{snap.snapshot_id}+live"
     return Snapshot(waits=waits, volumes=snap.volumes, crossings=snap.crossings, events=snap.events,
-                    manifest=manifest, data_dir=snap.data_dir, label="live CBP feed")
+                    manifest=manifest, data_dir=snap.data_dir, label="live CBP feed",
+                    bridge_volumes=snap.bridge_volumes)
 
 
 def write_manifest(data_dir: Path, files: list[dict], *, label: str) -> dict:

@@ -22,6 +22,8 @@ DATA = ROOT / "data"
 CBP_FILE = "cbp/bwtnew_2022-06-29.json"
 CBP_AS_OF = "2022-06-29T17:25:15+00:00"  # the capture's HTTP Date header
 BTS_FILE = "bts_volumes_tx_az_ca.parquet"
+TXDOT_FILE = "txdot_unt_bridge_volumes_tx.parquet"  # = loaders.txdot.FILENAME
+TXDOT_RAW = "bts/txdot_unt_cbp_tx_monthly_crossings_2008_2025.csv"
 
 FILES = [
     {
@@ -41,6 +43,17 @@ FILES = [
                       "ankan00V/MLflow-border-crossing-MLops @ 8dc5c26b, Border_Crossing_Entry_Data.csv; "
                       "filtered to US-Mexico Border and Texas/Arizona/California by tools/build_snapshot.py",
         "license": "U.S. government work, public domain",
+    },
+    {
+        "role": "txdot", "path": TXDOT_FILE, "format": "parquet",
+        "title": "TxDOT/UNT bridge-level northbound counts, Texas-Mexico crossings (monthly, per bridge)",
+        "source_url": "https://github.com/unt-clscm/CBP-Border-Crossings/blob/b36585a/"
+                      "03-Processed-Data/csv/monthly_crossings_2008_2025.csv",
+        "provenance": "CBP El Paso and Laredo field-office traffic reports compiled by UNT for TxDOT, "
+                      "2008-01 - 2025-12 (34,090 rows), copied from unt-clscm/CBP-Border-Crossings @ b36585a, "
+                      "03-Processed-Data/csv/monthly_crossings_2008_2025.csv; parsed and mapped onto "
+                      "crossing_ids by loaders/txdot.py (tools/build_snapshot.py)",
+        "license": "compiled from U.S. government (CBP) figures",
     },
     {
         "role": "crossings", "path": "crossings.csv", "format": "csv",
@@ -64,6 +77,8 @@ def build_data() -> None:
     vol = filter_volumes(full, states=("TX", "AZ", "CA"))
     vol = vol[vol["border"] == "US-Mexico Border"]
     write_volumes_parquet(vol, DATA / BTS_FILE)
+    from loaders.txdot import read_txdot, write_bridge_parquet
+    write_bridge_parquet(read_txdot(SHARED / TXDOT_RAW), DATA / TXDOT_FILE)
 
 
 def write_manifest() -> dict:
@@ -74,10 +89,13 @@ def write_manifest() -> dict:
     from loaders.snapshot import write_manifest as write
 
     crossings = read_crossings(DATA / "crossings.csv")
+    from loaders.txdot import read_bridge_parquet
     vol = read_volumes_parquet(DATA / BTS_FILE)
+    bridge = read_bridge_parquet(DATA / TXDOT_FILE)
     rows = {
         "cbp": read_cbp(DATA / CBP_FILE, zones=port_zones(crossings))["port_number"].nunique(),
         "bts": len(vol),
+        "txdot": len(bridge),
         "crossings": len(crossings),
         "events": len(read_events(DATA / "events.csv", crossings=crossings)),
     }
@@ -89,6 +107,9 @@ def write_manifest() -> dict:
         if f["role"] == "bts":
             entry.update(first=vol["month"].min().strftime("%Y-%m-%d"), through=vol["month"].max().strftime("%Y-%m-%d"),
                          conflicts=vol.attrs.get("conflicts", []))
+        if f["role"] == "txdot":
+            entry.update(first=bridge["month"].min().strftime("%Y-%m-%d"),
+                         through=bridge["month"].max().strftime("%Y-%m-%d"))
         files.append(entry)
     return write(DATA, files, label="embedded snapshot")
 
