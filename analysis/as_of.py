@@ -1,0 +1,93 @@
+"""The map at any time from history: a CBP-feed-shaped waits frame "as of t" built from the readings
+nearest before ``t``.
+
+For each crossing x mode x lane the latest reading whose CBP source time is at or before ``t`` is taken
+(latest revision). The result has the live feed's columns (loaders/schema.py WAITS_COLUMNS), so the same
+status function judges it with the same freshness rules as the live feed: a reading too old at ``t`` is
+not current and the crossing is unknown. ``retrieved_at`` is when the reading was collected, but never
+later than ``t`` (a reading collected just after ``t`` still describes a time before it).
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from loaders.schema import WAITS_COLUMNS, conform
+
+from .readings import latest_revisions
+
+AS_OF_COLUMNS = ["crossing_id", "port_number", "mode", "lane", "source_time", "collected_at", "age",
+                 "operational_status", "delay_minutes", "lanes_open", "port_status", "source"]
+
+
+def readings_as_of(readings: pd.DataFrame, at: pd.Timestamp, *, crossings: pd.DataFrame | None = None,
+                   lookback: pd.Timedelta | None = None) -> pd.DataFrame:
+    """The latest reading per crossing x mode x lane with ``source_time <= at`` (and, with ``lookback``,
+    not older than ``at - lookback``): AS_OF_COLUMNS plus ``at`` (the instant used), ``age = at -
+    source_time``. A naive ``at`` is a wall-clock time at each crossing and needs ``crossings`` (zones)."""
+    t = instants(readings["crossing_id"], at, crossings)
+    keep = readings["source_time"] <= t
+    if lookback is not None:
+        keep &= readings["source_time"] >= t - lookback
+    r = latest_revisions(readings[keep.to_numpy()])
+    r = r.sort_values("source_time", kind="stable").drop_duplicates(["crossing_id", "mode", "lane"], keep="last")
+    t = instants(r["crossing_id"], at, crossings)
+    out = r.assign(at=t, age=t - r["source_time"])
+    return out[AS_OF_COLUMNS + ["at"]].sort_values(["crossing_id", "mode", "lane"]).reset_index(drop=True)
+
+
+def instants(crossing_ids: pd.Series, at, crossings: pd.DataFrame | None) -> pd.Series:
+    """``at`` as a UTC instant per row: a tz-aware ``at`` as it is, a naive one read in each crossing's zone."""
+    at = pd.Timestamp(at)
+    if at.tzinfo is not None:
+        return pd.Series(at.tz_convert("UTC"), index=crossing_ids.index)
+    if crossings is None:
+        raise ValueError("a wall-clock 'at' (no zone) needs the crossings table to resolve each crossing's zone")
+    from loaders.status import resolve_at
+    zones = dict(zip(crossings["crossing_id"], crossings["tz"]))
+    by_zone = {z: resolve_at(at, z).tz_convert("UTC") for z in set(zones.values())}
+    fallback = resolve_at(at, "UTC")
+    return pd.Series(pd.to_datetime([by_zone.get(zones.get(c), fallback) for c in crossing_ids], utc=True),
+                     index=crossing_ids.index)
+
+
+def waits_as_of(readings: pd.DataFrame, crossings: pd.DataFrame, at: pd.Timestamp, *,
+                lookback: pd.Timedelta | None = None) -> pd.DataFrame:
+    """A WAITS_COLUMNS frame as the feed would have read at ``at``, from :func:`readings_as_of`. Crossings
+    with no reading are absent (the status function lists them as unknown)."""
+    r = readings_as_of(readings, at, crossings=crossings, lookback=lookback)
+    ref = crossings.set_index("crossing_id")
+    r = r[r["crossing_id"].isin(ref.index)]
+    if r.empty:
+        return conform(pd.DataFrame({c.name: pd.Series([], dtype="object") for c in WAITS_COLUMNS}),
+                       WAITS_COLUMNS, "history as of")
+    c = ref.loc[r["crossing_id"]]
+    tz = c["tz"].astype(str).to_numpy()
+    src = pd.to_datetime(r["source_time"], utc=True)
+    local = [t.tz_convert(z) for t, z in zip(src, tz)]
+    collected = pd.to_datetime(r["collected_at"], utc=True)
+    retrieved = collected.where(collected <= r["at"], r["at"])
+    # A port is 'taken' when its latest reading was collected: the status function compares that with t.
+    port_status = r["port_status"].astype("string")
+    frame = pd.DataFrame({
+        "port_number": r["port_number"].astype(str).to_numpy(), "border": "Mexican Border",
+        "port_name": c["port_name"].to_numpy(), "crossing_name": c["crossing_name"].to_numpy(),
+        "state": c["state"].to_numpy(), "tz": tz, "hours": pd.NA,
+        "port_status": port_status.fillna("Open").to_numpy(),
+        "mode": r["mode"].to_numpy(), "lane": r["lane"].to_numpy(),
+        "operational_status": r["operational_status"].to_numpy(),
+        "delay_minutes": r["delay_minutes"].astype("Int64").to_numpy(),
+        "lanes_open": r["lanes_open"].astype("Int64").to_numpy(),
+        "max_lanes": pd.array([pd.NA] * len(r), dtype="Int64"),
+        "updated_at": local, "updated_at_utc": src.to_numpy(), "feed_time": local,
+        "retrieved_at": retrieved.to_numpy(),
+        "stale_reading": (port_status == "Closed").fillna(False).to_numpy(),
+    })
+    frame["updated_at_utc"] = pd.to_datetime(frame["updated_at_utc"], utc=True)
+    frame["retrieved_at"] = pd.to_datetime(frame["retrieved_at"], utc=True)
+    return conform(frame, WAITS_COLUMNS, "history as of")
+
+
+def as_of_summary(asof: pd.DataFrame, usable: pd.Timedelta = pd.Timedelta(hours=4)) -> dict[str, int]:
+    """Counts for the page's sentence: crossings with a reading, and with one no older than ``usable``."""
+    per = asof.groupby("crossing_id")["age"].min()
+    return {"crossings_with_reading": int(len(per)), "crossings_recent": int((per <= usable).sum())}
