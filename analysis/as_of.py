@@ -42,7 +42,7 @@ def instants(crossing_ids: pd.Series, at, crossings: pd.DataFrame | None) -> pd.
         return pd.Series(at.tz_convert("UTC"), index=crossing_ids.index)
     if crossings is None:
         raise ValueError("a wall-clock 'at' (no zone) needs the crossings table to resolve each crossing's zone")
-    from loaders.status import resolve_at
+    from .status import resolve_at
     zones = dict(zip(crossings["crossing_id"], crossings["tz"]))
     by_zone = {z: resolve_at(at, z).tz_convert("UTC") for z in set(zones.values())}
     fallback = resolve_at(at, "UTC")

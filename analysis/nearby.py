@@ -44,7 +44,7 @@ def nearby_table(crossings: pd.DataFrame, status: pd.DataFrame, waits: pd.DataFr
     ones with a current wait first (fastest first, then nearest), then the others with a ``note``.
     ``status`` is a STATUS_COLUMNS frame at ``at``; ``waits`` a WAITS_COLUMNS frame (live or as of ``at``):
     only readings current at ``at`` count (the status module's freshness rule)."""
-    from loaders.status import current_readings
+    from .status import current_readings
     if not math.isfinite(radius_km) or radius_km <= 0:
         raise ValueError(f"radius must be a positive number of km, not {radius_km}")
     dist = distances_from(crossings, crossing_id)

@@ -157,7 +157,7 @@ def test_haversine_known_distance():
 def test_nearby_from_history_as_of(readings, crossings):
     at = pd.Timestamp("2026-08-25T22:30Z")
     waits = as_of.waits_as_of(readings, crossings, at)
-    from loaders.status import crossing_status
+    from analysis.status import crossing_status
     status = crossing_status(waits, None, crossings, at, states=("CA",))
     t = nearby.nearby_table(crossings, status, waits, crossing_id="ca-otay-mesa-passenger", at=at, radius_km=50)
     got = t.set_index("crossing_id")
@@ -239,7 +239,7 @@ def test_waits_as_of_takes_nearest_before(readings, crossings):
 
 
 def test_status_from_history_as_of(readings, crossings):
-    from loaders.status import crossing_status
+    from analysis.status import crossing_status
     at = pd.Timestamp("2026-09-02T14:30Z")
     st = crossing_status(as_of.waits_as_of(readings, crossings, at), None, crossings, at, states=("CA",))
     s = st.set_index("crossing_id")["status"]
