@@ -61,9 +61,10 @@ def test_default_page_renders(default_app):
     at = default_app
     assert not at.exception, [e.message for e in at.exception]
     metrics = {m.label.split(" ", 1)[1]: int(m.value) for m in at.metric}
-    # The 2022-06-29 snapshot, TX+AZ+CA: 54 crossings, none closed that afternoon.
+    # The 2022-06-29 snapshot, TX+AZ+CA: 54 crossings. One was closed that afternoon: San Ysidro PedWest
+    # (closed April 2020 - Jan. 2023, event 2020-04-san-ysidro-pedwest-closure; the feed only says Update Pending).
     assert sum(metrics.values()) == 54
-    assert metrics["Closed"] == 0
+    assert metrics["Closed"] == 1
     assert metrics["Unknown"] >= 10  # rail bridges, dams, ferry, pending and stale crossings
     assert len(map_points(map_spec(at))) == 54
     assert any("Snapshot, not live" in w.value for w in at.warning)
@@ -103,8 +104,11 @@ def test_at_2023_12_20_marks_lukeville_closed_by_event():
 def test_pending_only_crossing_is_unknown(default_app):
     spec = map_spec(default_app)
     pts = map_points(spec)
-    assert pts["ca-san-ysidro-pedwest"].startswith("Unknown")
-    assert "readings pending" in hover_of(spec, "ca-san-ysidro-pedwest")
+    assert pts["az-san-luis-2"].startswith("Unknown")
+    assert "readings pending" in hover_of(spec, "az-san-luis-2")
+    # PedWest's feed entry is pending-only too, but the registry says it was closed (April 2020 - Jan. 2023).
+    assert pts["ca-san-ysidro-pedwest"].startswith("Closed")
+    assert "2020-04-san-ysidro-pedwest-closure" in hover_of(spec, "ca-san-ysidro-pedwest")
 
 
 def test_crossing_selection_from_url_shows_lanes_without_zeros():

@@ -12,6 +12,7 @@ from loaders.schema import EVENTS_COLUMNS, column_names
 
 DATA = Path(__file__).parent / "data" / "events"
 HEADER = ",".join(FILE_COLUMNS)
+N_EVENTS = 66
 
 
 @pytest.fixture(scope="module")
@@ -29,9 +30,9 @@ def by_id(events, eid):
 
 def test_shipped_file_validates_to_the_frame_contract(events):
     assert list(events.columns) == column_names(EVENTS_COLUMNS)
-    assert len(events) == 33
+    assert len(events) == N_EVENTS
     assert events["id"].is_unique
-    assert events["line"].tolist() == list(range(2, 35))  # one physical line per event
+    assert events["line"].tolist() == list(range(2, N_EVENTS + 2))  # one physical line per event
     assert all(isinstance(v, tuple) for col in ("crossings", "modes", "source_urls") for v in events[col])
     assert set(events["state"]) == {"TX", "AZ", "CA"}
     assert all(t.tzinfo is not None for t in events["start"])
@@ -118,15 +119,92 @@ def test_events_for_crossing_matches_either_name(events, crossings):
     by_port = set(events_for_crossing(events, "260201")["id"])
     assert by_port == set(events_for_crossing(events, "az-lukeville", crossings=crossings)["id"])
     assert by_port == {"2023-11-lukeville-reduced-vehicle-processing", "2023-12-lukeville-closure",
-                       "2024-01-lukeville-reopening"}
+                       "2024-01-lukeville-reopening", *COVID_AZ}
     assert events_for_crossing(events, "az-lukeville").empty  # literal match without the table
     rail = set(events_for_crossing(events, "tx-el-paso-up-rail")["id"])
     assert rail == {"2023-12-el-paso-rail-suspension", "2023-12-el-paso-rail-reopening"}
 
 
+COVID_AZ = {"2020-03-land-border-essential-travel-restriction-az", "2021-11-land-border-reopening-vaccinated-az",
+            "2021-11-non-essential-vaccination-requirement-az", "2022-01-essential-traveler-vaccination-requirement-az"}
+
+
+def test_sorted_by_start_then_id(events):
+    keys = list(zip(events["start"].map(lambda t: t.strftime("%Y-%m-%dT%H:%M")), events["id"]))
+    assert keys == sorted(keys)
+
+
+def test_title_19_essential_travel_restriction_from_march_21_2020(events):
+    """11:59 p.m. EDT March 20, 2020 = 03:59 UTC March 21, in every state's local time; lifted Nov. 8, 2021."""
+    rows = [by_id(events, f"2020-03-land-border-essential-travel-restriction-{s}") for s in ("tx", "az", "ca")]
+    for ev in rows:
+        assert ev["kind"] == "policy" and ev["direction"] == "northbound"
+        assert ev["modes"] == ("passenger", "pedestrian")
+        assert ev["start"] == pd.Timestamp("2020-03-21 03:59", tz="UTC")
+        assert ev["end"].date() == pd.Timestamp("2021-11-08").date()
+    tx, az, ca = rows
+    assert str(tx["start"].tz) == "America/Chicago" and tx["start"].hour == 22
+    assert {"230401", "240202", "tx-los-ebanos-ferry", "tx-boquillas"} <= set(tx["crossings"])
+    assert "230404" not in tx["crossings"]  # commercial-only crossings are not listed
+    assert {"260201", "260401", "260403"} <= set(az["crossings"])
+    assert {"250401", "250407"} <= set(ca["crossings"]) and "250602" not in ca["crossings"]
+    active = set(active_events(events, pd.Timestamp("2020-03-21 12:00", tz="America/Phoenix"))["id"])
+    assert {r["id"] for r in rows} <= active
+    later = set(active_events(events, pd.Timestamp("2021-12-01 12:00", tz="America/Phoenix"))["id"])
+    assert not {r["id"] for r in rows} & later
+    assert "2021-11-non-essential-vaccination-requirement-az" in later
+    jan = set(active_events(events, pd.Timestamp("2022-06-01 12:00", tz="America/Phoenix"))["id"])
+    assert "2022-01-essential-traveler-vaccination-requirement-az" in jan
+    assert "2022-01-essential-traveler-vaccination-requirement-az" not in set(
+        active_events(events, pd.Timestamp("2023-06-01 12:00", tz="America/Phoenix"))["id"])
+
+
+def test_pandemic_closures_of_single_crossings(events):
+    boq = by_id(events, "2020-03-boquillas-closure")
+    assert (boq["start"], boq["end"]) == (pd.Timestamp("2020-03-18", tz="America/Chicago"),
+                                          pd.Timestamp("2021-11-17", tz="America/Chicago"))
+    morley = by_id(events, "2020-03-nogales-morley-gate-closure")
+    assert morley["crossings"] == ("260403",) and morley["end"] == pd.Timestamp("2021-11-08", tz="America/Phoenix")
+    pedwest = by_id(events, "2020-04-san-ysidro-pedwest-closure")
+    assert pedwest["direction"] == "both" and pedwest["confidence"] == "medium"  # sources disagree on the start
+    assert pedwest["end"] == pd.Timestamp("2023-01-09 06:00", tz="America/Los_Angeles")
+    south = by_id(events, "2023-01-san-ysidro-pedwest-southbound-closure")
+    assert south["direction"] == "southbound" and south["start"] == pedwest["end"]
+    assert south["end"] == by_id(events, "2023-11-san-ysidro-pedwest-southbound-reopening")["start"]
+
+
+def test_del_rio_2021_passenger_before_cargo(events):
+    closure, cargo = by_id(events, "2021-09-del-rio-closure"), by_id(events, "2021-09-del-rio-cargo-closure")
+    assert closure["modes"] == ("all",) and closure["end"] == pd.Timestamp("2021-09-25 16:00", tz="America/Chicago")
+    assert cargo["modes"] == ("commercial",) and cargo["start"] == closure["end"]
+    assert "tx-del-rio-amistad-dam" in closure["crossings"]
+
+
+def test_april_2022_inspections_are_slowdowns_and_blockades_close_commercial_only(events):
+    dps = events[events["id"].str.startswith("2022-04-dps-enhanced-inspections")]
+    assert len(dps) == 4 and set(dps["kind"]) == {"other"} and set(dps["direction"]) == {"northbound"}
+    ends = {i: e.date().isoformat() for i, e in zip(dps["id"], dps["end"])}
+    assert ends["2022-04-dps-enhanced-inspections-laredo-colombia"] == "2022-04-13"
+    assert ends["2022-04-dps-enhanced-inspections-tamaulipas-ports"] == "2022-04-15"
+    for eid in ("2022-04-pharr-trucker-blockade", "2022-04-ysleta-zaragoza-trucker-blockade"):
+        ev = by_id(events, eid)
+        assert ev["kind"] == "closure" and ev["modes"] == ("commercial",)
+    ysleta = by_id(events, "2022-04-ysleta-zaragoza-trucker-blockade")
+    assert ysleta["start"] == pd.Timestamp("2022-04-11 17:00", tz="America/Denver") and ysleta["confidence"] == "low"
+
+
 def test_active_events_needs_an_aware_instant(events):
     with pytest.raises(ValueError, match="naive"):
         active_events(events, pd.Timestamp("2023-12-20 12:00"))
+
+
+def test_events_md_generated_sections_are_current():
+    """EVENTS.md's coverage table and source list are generated from events.csv (tools/build_events_doc.py)."""
+    import subprocess
+    import sys
+    tool = Path(__file__).resolve().parent.parent / "tools" / "build_events_doc.py"
+    proc = subprocess.run([sys.executable, str(tool), "--check"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
 
 
 # --- the validator -------------------------------------------------------------------------------------
