@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import hashlib
 import json
 import logging
 import os
@@ -37,7 +38,7 @@ import pyarrow.parquet as pq
 
 from .config import Settings, get_settings
 from .errors import FeedError, Problem, ValidationError
-from .http import http_get
+from .http import Deadline, gunzip_capped, http_get, read_file_capped
 from .schema import VOLUMES_COLUMNS, conform, empty_frame
 
 logger = logging.getLogger(__name__)
@@ -220,15 +221,8 @@ def _open_source(path_or_buffer, source: str | None):
     if isinstance(path_or_buffer, (str, os.PathLike)):
         path = os.fspath(path_or_buffer)
         src = source or path
-        try:
-            with open(path, "rb") as f:
-                gz = f.read(2) == _GZIP_MAGIC
-            opener = gzip.open if gz else open
-            with opener(path, "rb") as f:
-                head = f.read(1 << 16)
-        except OSError as exc:
-            raise FeedError(src, f"cannot read file: {exc}") from exc
-        return (lambda: pa.input_stream(path, compression="gzip" if gz else None)), head, src
+        data = read_file_capped(path, decompress=True)  # FeedError: missing, folder, device, too big, bad gzip
+        return (lambda: pa.BufferReader(data)), data[: 1 << 16], src
     src = source or getattr(path_or_buffer, "name", None) or "<buffer>"
     if isinstance(path_or_buffer, (bytes, bytearray, memoryview)):
         data = bytes(path_or_buffer)
@@ -239,7 +233,7 @@ def _open_source(path_or_buffer, source: str | None):
     else:
         raise TypeError(f"expected a path, bytes or a file object, got {type(path_or_buffer).__name__}")
     if data[:2] == _GZIP_MAGIC:
-        data = gzip.decompress(data)
+        data = gunzip_capped(data, src, get_settings().file_max_bytes)
     return (lambda: pa.BufferReader(data)), data[: 1 << 16], src
 
 
@@ -287,7 +281,7 @@ def parse_bts_socrata(rows: list[dict] | bytes | str, *, source: str = "<socrata
     if isinstance(rows, (bytes, bytearray, str)):
         try:
             rows = json.loads(rows)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise FeedError(source, f"not valid JSON: {exc}") from exc
     if not isinstance(rows, list):
         raise FeedError(source, f"expected a JSON array of rows, got {_describe_body(rows)}")
@@ -572,19 +566,33 @@ def fetch_bts(
         del params["$where"]
     rows: list[dict] = []
     offset = 0
-    while True:
-        fetched = http_get(url, params={**params, "$offset": str(offset)}, settings=settings)
+    deadline = Deadline(settings.bts_deadline)
+    seen_pages: set[str] = set()
+    for page_no in range(settings.bts_max_pages):
+        fetched = http_get(url, params={**params, "$offset": str(offset)}, settings=settings,
+                           deadline=Deadline(max(0.0, min(settings.http_deadline, deadline.remaining()))))
+        if deadline.remaining() <= 0:
+            raise FeedError(url, f"BTS query not complete within {settings.bts_deadline:g} s "
+                                 f"({len(rows)} rows in {page_no + 1} page(s)); stopped")
         try:
             page = json.loads(fetched.content)
-        except ValueError as exc:
-            raise FeedError(fetched.url, f"not valid JSON: {exc}") from exc
+        except (ValueError, RecursionError) as exc:
+            raise FeedError(fetched.url, f"not valid JSON: {str(exc)[:200]}") from exc
         if not isinstance(page, list):
             raise FeedError(fetched.url, f"expected a JSON array of rows, got {_describe_body(page)}")
+        if page:
+            digest = hashlib.sha256(fetched.content).hexdigest()
+            if digest in seen_pages:
+                raise FeedError(url, f"the server sent the same page again at $offset={offset} "
+                                     "(it ignores $offset); stopped instead of looping")
+            seen_pages.add(digest)
         rows.extend(page)
         logger.debug("%s: %d row(s) at offset %d", url, len(page), offset)
         if len(page) < page_size:
             return rows
         offset += page_size
+    raise FeedError(url, f"more than {settings.bts_max_pages} pages of {page_size} rows "
+                         "(BORDERWATCH_BTS_MAX_PAGES); stopped")
 
 
 def soql_where(
@@ -633,12 +641,7 @@ def read_bts(path: str | os.PathLike) -> pd.DataFrame:
     if name.endswith(".parquet"):
         return read_volumes_parquet(path)
     if name.endswith((".json", ".json.gz")):
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise FeedError(str(path), f"cannot read file: {exc}") from exc
-        if data[:2] == _GZIP_MAGIC:
-            data = gzip.decompress(data)
+        data = read_file_capped(path, decompress=True)
         return parse_bts_socrata(data, source=str(path))
     return parse_bts_csv(path)
 
@@ -664,6 +667,8 @@ def write_volumes_parquet(df: pd.DataFrame, path: str | os.PathLike) -> None:
 def read_volumes_parquet(path: str | os.PathLike) -> pd.DataFrame:
     """Read a snapshot written by :func:`write_volumes_parquet`: same dtypes, ``attrs["conflicts"]`` back.
     Raises :class:`FeedError` if unreadable, :class:`ValidationError` if the columns are not right."""
+    if not os.path.isfile(path):
+        read_file_capped(path)  # raises the one-line reason: missing, a folder, a device
     try:
         table = pq.read_table(path)
     except (OSError, pa.ArrowException) as exc:

@@ -336,7 +336,7 @@ class _Server:
 
     @staticmethod
     def session(settings):
-        s = make_session(settings.http_retries, backoff=0.01)
+        s = make_session(settings, backoff=0.01)
         s.trust_env = False  # never route 127.0.0.1 through a proxy from the environment
         return s
 
