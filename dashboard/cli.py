@@ -85,10 +85,15 @@ def load_waits(source: str | None):
     snap = load_snapshot()
     if not source:
         return snap.waits, snap.crossings, snap.events, snap.cbp_as_of
+    from loaders.config import get_settings
+    from loaders.feed_checks import check_cbp_waits
     if source == "live":
         waits = load_cbp(None, crossings=snap.crossings)
+        # never show a payload that would make the map worse than the snapshot it replaces
+        check_cbp_waits(waits, source=get_settings().cbp_json_url, previous=snap.waits)
     else:
         waits = load_cbp(source, crossings=snap.crossings)
+        check_cbp_waits(waits, source=str(source))
     return waits, snap.crossings, snap.events, feed_as_of(waits)
 
 
@@ -271,12 +276,34 @@ def main(argv: list[str] | None = None) -> int:
     except BorderwatchError as exc:
         if args.debug:
             raise
-        print(f"borderwatch: error: {exc}", file=sys.stderr)
+        print(f"borderwatch: error: {one_line(exc)}", file=sys.stderr)
         return 1
     except BrokenPipeError:  # e.g. piped into head
         return 0
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # last resort: still one line and a non-zero exit, never a traceback
+        if args.debug:
+            raise
+        print(f"borderwatch: error: {describe_unexpected(exc)} (run with --debug for the traceback)",
+              file=sys.stderr)
+        return 1
+
+
+def one_line(exc: BaseException) -> str:
+    """An error message on one line (whitespace runs folded), at most 1000 characters."""
+    text = " ".join(str(exc).split())
+    return text if len(text) <= 1000 else text[:997] + "..."
+
+
+def describe_unexpected(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.filename:
+        return f"{exc.filename}: {exc.strerror or exc}"
+    if isinstance(exc, RecursionError):
+        return "input nested too deeply to read"
+    if isinstance(exc, MemoryError):
+        return "out of memory reading the input"
+    return f"{exc.__class__.__name__}: {one_line(exc)}"
 
 
 if __name__ == "__main__":

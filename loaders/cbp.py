@@ -28,7 +28,7 @@ import requests
 from .config import Settings, get_settings
 from .crossings import LABEL_ZONES, port_zones
 from .errors import FeedError
-from .http import Fetched, http_get
+from .http import Fetched, http_get, read_file_capped
 from .schema import UTC_TS, WAITS_COLUMNS, conform
 
 # --------------------------------------------------------------------------------------------------------
@@ -68,12 +68,13 @@ _UPDATE_RE = re.compile(
     r"^\s*(?:at\s+)?"
     r"(?:(?P<h>\d{1,2})(?::(?P<m>\d{2}))?\s*(?P<ap>[ap])\.?\s*m\.?|(?P<noon>noon)|(?P<midnight>midnight))"
     r"(?:\s+(?P<label>[a-z]{2,5}))?\s*$",
-    re.IGNORECASE,
+    re.IGNORECASE | re.ASCII,
 )
-_DELAY_TEXT_RE = re.compile(r"^\s*(?:(?P<h>\d+)\s*hrs?\.?)?\s*(?:(?P<m>\d+)\s*mins?\.?)?\s*$", re.IGNORECASE)
-_DATE_MDY_RE = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
-_DATE_YMD_RE = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
-_TIME_RE = re.compile(r"^\s*(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?\s*$")
+_DELAY_TEXT_RE = re.compile(r"^\s*(?:(?P<h>[0-9]{1,3})\s*hrs?\.?)?\s*(?:(?P<m>[0-9]{1,4})\s*mins?\.?)?\s*$", re.IGNORECASE)
+_DATE_MDY_RE = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$", re.ASCII)
+_DATE_YMD_RE = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$", re.ASCII)
+_ASCII_INT_RE = re.compile(r"[0-9]{1,6}")  # not str.isdigit: '²' and Arabic-Indic digits are not feed numbers
+_TIME_RE = re.compile(r"^\s*(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?\s*$", re.ASCII)
 _UTC = timezone.utc
 
 
@@ -145,7 +146,10 @@ def parse_cbp_xml(
     ports = root.findall("port")
     if not ports:
         raise FeedError(source, f"XML has no <port> elements under <{root.tag}>")
-    crossings = [_xml_to_value(p) for p in ports]
+    try:
+        crossings = [_xml_to_value(p) for p in ports]
+    except RecursionError as exc:
+        raise FeedError(source, "XML nested too deeply for this feed") from exc
     feed_clock = _xml_clock(root, source)
     given = _to_utc(retrieved_at, source)
     return _build_frame(crossings, source=source, zones=zones,
@@ -175,10 +179,7 @@ def read_cbp(
 ) -> pd.DataFrame:
     """Read a saved CBP payload (JSON or XML) from ``path``; errors name the file."""
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise FeedError(str(path), f"cannot read: {exc.strerror or exc}") from exc
+    raw = read_file_capped(path, decompress=False)  # bounded; one FeedError line for folders, devices, ...
     return parse_cbp(raw, source=str(path), zones=zones, retrieved_at=retrieved_at)
 
 
@@ -231,6 +232,8 @@ def _json_crossings(raw: bytes | str, source: str) -> list:
         raise FeedError(source, f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
     except UnicodeDecodeError as exc:
         raise FeedError(source, f"not valid JSON: cannot decode bytes ({exc.reason} at byte {exc.start})") from exc
+    except RecursionError as exc:
+        raise FeedError(source, "not valid JSON for this feed: nested too deeply") from exc
     if isinstance(doc, dict) and isinstance(doc.get("port"), list):
         doc = doc["port"]
     elif isinstance(doc, dict) and "port_number" in doc:
@@ -445,9 +448,9 @@ def _count(value: Any, fail, what: str) -> int | None:
     text = _text(value)
     if text in MISSING_CODES:
         return None
-    if text.isdigit():
+    if _ASCII_INT_RE.fullmatch(text):
         return int(text)
-    raise fail(f"{what} {text!r} is not a whole number")
+    raise fail(f"{what} {text[:40]!r} is not a whole number")
 
 
 def _delay(value: Any, fail, what: str) -> int | None:
@@ -455,9 +458,9 @@ def _delay(value: Any, fail, what: str) -> int | None:
     text = _text(value)
     if text in MISSING_CODES:
         return None
-    if text.isdigit():
+    if _ASCII_INT_RE.fullmatch(text):
         return int(text)
-    m = _DELAY_TEXT_RE.match(text)
+    m = _DELAY_TEXT_RE.match(text) if len(text) < 40 and text.isascii() else None
     if m and (m["h"] or m["m"]):
         return int(m["h"] or 0) * 60 + int(m["m"] or 0)
     raise fail(f"{what} {text!r} is not minutes")

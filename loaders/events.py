@@ -247,10 +247,36 @@ def parse_events(text: str, *, source: str = FILENAME, crossings: pd.DataFrame) 
     return conform(frame, EVENTS_COLUMNS, source)
 
 
+#: The largest events file we read (the registry is a few hundred rows).
+MAX_EVENTS_BYTES = 20_000_000
+
+
 def read_events(path: str | Path, *, crossings: pd.DataFrame) -> pd.DataFrame:
-    """Parse and validate an events file (UTF-8). Raises :class:`ValidationError`."""
+    """Parse and validate an events file (UTF-8). Raises :class:`ValidationError` (bad rows, or one line
+    saying why the file cannot be read as text: missing, a folder, a device, too big, UTF-16, Latin-1,
+    binary)."""
+    from .errors import FeedError
+    from .http import read_file_capped
     path = Path(path)
-    return parse_events(path.read_text(encoding="utf-8"), source=str(path), crossings=crossings)
+    try:
+        raw = read_file_capped(path, max_bytes=MAX_EVENTS_BYTES, decompress=False)
+    except FeedError as exc:
+        raise ValidationError([Problem(str(path), None, exc.detail)]) from None
+    return parse_events(decode_text(raw, str(path)), source=str(path), crossings=crossings)
+
+
+def decode_text(raw: bytes, source: str) -> str:
+    """UTF-8 text (a BOM allowed) or one :class:`ValidationError` line saying what the bytes are instead."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ValidationError([Problem(source, None, "is UTF-16 text; save it as UTF-8")])
+    if b"\x00" in raw[:65536]:
+        raise ValidationError([Problem(source, None, "is a binary file (it contains NUL bytes), not CSV text")])
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise ValidationError([Problem(source, line, f"is not UTF-8 (byte 0x{raw[exc.start]:02x} at offset "
+                                                     f"{exc.start}; Latin-1 or Windows-1252?): save it as UTF-8")]) from None
 
 
 def load_events(data_dir: str | Path | None = None, *, crossings: pd.DataFrame) -> pd.DataFrame:

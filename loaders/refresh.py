@@ -1,28 +1,57 @@
 """Refresh the snapshot from the live sources into ``$BORDERWATCH_HOME/snapshot``.
 
-Each source is fetched, parsed and validated *before* anything is written. A source that fails keeps its
-part of the previous refreshed snapshot (or of the embedded one), and says so; the new snapshot is built in a
-temporary folder and swapped in with renames, so a failure never leaves a half-written snapshot and never
-loses what was already good. The embedded ``data/`` is never written.
+Each source is fetched, parsed and validated (:mod:`loaders.feed_checks`: never a payload that would make the
+map worse than the last good one) *before* anything is written. A source that fails keeps its part of the
+previous refreshed snapshot (or of the embedded one), and says so. Writing happens under the snapshot lock
+(:func:`loaders.atomic.file_lock`, so concurrent refreshes queue instead of sharing a folder), in a private
+staging folder that is fsynced and published with one atomic link swap (:mod:`loaders.atomic`): a kill -9 at
+any instruction leaves the old snapshot or the new one, and the next refresh repairs what was left.
+The embedded ``data/`` is never written.
 """
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from .bts import fetch_bts, parse_bts_socrata, write_volumes_parquet
-from .cbp import fetch_cbp, parse_cbp
+from .atomic import file_lock, publish_dir, repair_dir, staged_dir, write_error
+from .bts import fetch_bts, parse_bts_socrata, read_volumes_parquet, write_volumes_parquet
+from .cbp import fetch_cbp, parse_cbp, read_cbp
 from .config import STATES, Settings, get_settings
 from .crossings import port_zones, read_crossings
-from .errors import BorderwatchError
+from .errors import BorderwatchError, FeedError
 from .events import read_events
+from .feed_checks import check_bts_volumes, check_cbp_waits
 from .snapshot import MANIFEST, read_manifest, refreshed_dir, write_manifest
 
 BTS_FILE = "bts_volumes_tx_az_ca.parquet"
 TXDOT_FILE = "txdot_unt_bridge_volumes_tx.parquet"  # = loaders.txdot.FILENAME
+#: The lock every writer of the refreshed snapshot holds (in $BORDERWATCH_HOME).
+LOCK_NAME = ".snapshot.lock"
+#: Folders the pre-versioning refresh used for its two-rename swap (restored, oldest-good first).
+LEGACY_NAMES = (".snapshot.old", ".snapshot.tmp")
+#: Seconds a refresh waits for another one to finish writing (BORDERWATCH_LOCK_TIMEOUT).
+LOCK_TIMEOUT_S = 120.0
+
+
+def snapshot_lock(settings: Settings | None = None, timeout: float | None = None):
+    """The refreshed snapshot's writer lock (a context manager); see :func:`loaders.atomic.file_lock`."""
+    settings = settings or get_settings()
+    if timeout is None:
+        timeout = float(os.environ.get("BORDERWATCH_LOCK_TIMEOUT") or LOCK_TIMEOUT_S)
+    return file_lock(settings.home / LOCK_NAME, timeout=timeout)
+
+
+def repair_snapshot(settings: Settings | None = None) -> list[str]:
+    """Under the lock: clean up after a refresh that was killed (see :func:`loaders.atomic.repair_dir`)."""
+    settings = settings or get_settings()
+    if not settings.home.is_dir():
+        return []
+    with snapshot_lock(settings):
+        return repair_dir(refreshed_dir(settings), legacy_names=LEGACY_NAMES)
 
 
 @dataclass
@@ -40,19 +69,20 @@ def refresh_snapshot(*, settings: Settings | None = None, bts_start: str = "1996
     Raises :class:`BorderwatchError` only when no source could be refreshed (then nothing is written)."""
     settings = settings or get_settings()
     target = refreshed_dir(settings)
-    previous = target if (target / MANIFEST).is_file() else settings.data_dir
-    prev_manifest = read_manifest(previous, verify=True)
-    prev_files = {f["role"]: f for f in prev_manifest["files"]}
     crossings = read_crossings(settings.data_dir / "crossings.csv")
     read_events(settings.data_dir / "events.csv", crossings=crossings)  # validate before copying
+    read_manifest(settings.data_dir, verify=True)
 
     new: dict[str, tuple[dict, bytes | pd.DataFrame]] = {}
     kept: dict[str, str] = {}
+    new_waits = None
     if "cbp" in sources:
         try:
             fetched, kind = fetch_cbp(settings, session=session)
             as_of = fetched.server_date or fetched.retrieved_at
             waits = parse_cbp(fetched.content, source=fetched.url, zones=port_zones(crossings), retrieved_at=as_of)
+            check_cbp_waits(waits, source=fetched.url)
+            new_waits = waits
             stamp = pd.Timestamp(as_of).strftime("%Y-%m-%dT%H%M%SZ")
             entry = {"role": "cbp", "path": f"cbp/bwt_{stamp}.{kind}", "format": kind,
                      "title": "CBP Border Wait Times feed", "source_url": fetched.url,
@@ -66,8 +96,7 @@ def refresh_snapshot(*, settings: Settings | None = None, bts_start: str = "1996
         try:
             rows = fetch_bts(states=STATES, start=bts_start, settings=settings)
             vol = parse_bts_socrata(rows, source=settings.bts_url)
-            if vol.empty:
-                raise BorderwatchError(f"{settings.bts_url}: no rows for {', '.join(STATES)} from {bts_start}")
+            check_bts_volumes(vol, source=settings.bts_url)
             entry = {"role": "bts", "path": BTS_FILE, "format": "parquet",
                      "title": "BTS Border Crossing Entry Data (monthly inbound counts), US-Mexico border, TX/AZ/CA",
                      "source_url": settings.bts_url, "rows": len(vol),
@@ -80,13 +109,80 @@ def refresh_snapshot(*, settings: Settings | None = None, bts_start: str = "1996
         except BorderwatchError as exc:
             kept["bts"] = str(exc)
     if not new:
-        raise BorderwatchError("nothing refreshed; the previous snapshot is unchanged: "
-                               + "; ".join(f"{k}: {v}" for k, v in kept.items()))
+        raise _nothing(kept)
+    try:
+        settings.home.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise write_error(settings.home, exc) from exc
+    with snapshot_lock(settings):
+        repair_dir(target, legacy_names=LEGACY_NAMES)
+        previous, prev_manifest = _previous(settings, target)
+        # Compare with the data this payload would replace (under the lock: another refresh may have landed).
+        if "cbp" in new:
+            try:
+                prev_waits = _previous_waits(previous, prev_manifest, crossings)
+                check_cbp_waits(new_waits, source=new["cbp"][0]["source_url"], previous=prev_waits)
+            except FeedError as exc:
+                kept["cbp"] = str(exc)
+                del new["cbp"]
+        if "bts" in new:
+            try:
+                prev_vol = _previous_volumes(previous, prev_manifest)
+                check_bts_volumes(new["bts"][1], source=settings.bts_url, previous=prev_vol)
+            except FeedError as exc:
+                kept["bts"] = str(exc)
+                del new["bts"]
+        if not new:
+            raise _nothing(kept)
+        prev_files = {f["role"]: f for f in prev_manifest["files"]}
+        with staged_dir(target) as tmp:
+            try:
+                manifest = _write(tmp, new, kept, previous, prev_files, settings)
+            except OSError as exc:
+                raise write_error(target, exc) from exc
+            publish_dir(tmp, target)
+    return RefreshResult(path=target, manifest=manifest, refreshed=sorted(new), kept=kept)
 
-    settings.home.mkdir(parents=True, exist_ok=True)
-    tmp = settings.home / ".snapshot.tmp"
-    shutil.rmtree(tmp, ignore_errors=True)
-    (tmp / "cbp").mkdir(parents=True)
+
+def _nothing(kept: dict[str, str]) -> BorderwatchError:
+    return BorderwatchError("nothing refreshed; the previous snapshot is unchanged: "
+                            + "; ".join(f"{k}: {v}" for k, v in kept.items()))
+
+
+def _previous(settings: Settings, target):
+    """(folder, manifest) of the data a refresh builds on: the refreshed snapshot if it reads
+    and verifies, else the embedded one (a damaged refreshed snapshot is replaced, not built on)."""
+    if (target / MANIFEST).is_file():
+        try:
+            return target, read_manifest(target, verify=True)
+        except BorderwatchError:
+            pass
+    return settings.data_dir, read_manifest(settings.data_dir, verify=True)
+
+
+def _previous_waits(previous, manifest, crossings):
+    entry = next((f for f in manifest["files"] if f["role"] == "cbp"), None)
+    if not entry:
+        return None
+    retrieved = pd.Timestamp(entry["as_of"]).tz_convert("UTC") if entry.get("as_of") else None
+    try:
+        return read_cbp(previous / entry["path"], zones=port_zones(crossings), retrieved_at=retrieved)
+    except BorderwatchError:
+        return None
+
+
+def _previous_volumes(previous, manifest):
+    entry = next((f for f in manifest["files"] if f["role"] == "bts"), None)
+    if not entry:
+        return None
+    try:
+        return read_volumes_parquet(previous / entry["path"])
+    except BorderwatchError:
+        return None
+
+
+def _write(tmp, new, kept, previous, prev_files, settings) -> dict:
+    (tmp / "cbp").mkdir(parents=True, exist_ok=True)
     files = []
     for role in ("cbp", "bts"):
         if role in new:
@@ -97,6 +193,7 @@ def refresh_snapshot(*, settings: Settings | None = None, bts_start: str = "1996
                 (tmp / entry["path"]).write_bytes(payload)
         else:
             entry = dict(prev_files[role])
+            entry.pop("kept_because", None)
             (tmp / entry["path"]).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(previous / entry["path"], tmp / entry["path"])
             if role in kept:
@@ -109,11 +206,4 @@ def refresh_snapshot(*, settings: Settings | None = None, bts_start: str = "1996
         shutil.copyfile(settings.data_dir / name, tmp / name)
         files.append({**{k: v for k, v in prev_files.get(role, {}).items() if k not in ("sha256", "bytes")},
                       "role": role, "path": name})
-    manifest = write_manifest(tmp, files, label="refreshed snapshot")
-    old = settings.home / ".snapshot.old"
-    shutil.rmtree(old, ignore_errors=True)
-    if target.exists():
-        target.rename(old)
-    tmp.rename(target)
-    shutil.rmtree(old, ignore_errors=True)
-    return RefreshResult(path=target, manifest=manifest, refreshed=sorted(new), kept=kept)
+    return write_manifest(tmp, files, label="refreshed snapshot")

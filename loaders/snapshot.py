@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,19 +69,30 @@ def sha256_file(path: Path) -> str:
 
 
 def read_manifest(data_dir: Path, verify: bool = True) -> dict:
+    from .http import read_file_capped
+
     path = data_dir / MANIFEST
+    if not path.exists():
+        raise FeedError(str(path), "snapshot manifest not found (run 'make snapshot' or check BORDERWATCH_DATA_DIR)")
+    raw = read_file_capped(path, max_bytes=10_000_000, decompress=False)
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise FeedError(str(path), "snapshot manifest not found (run 'make snapshot' or check BORDERWATCH_DATA_DIR)") from exc
-    except json.JSONDecodeError as exc:
-        raise FeedError(str(path), f"not valid JSON: {exc}") from exc
+        manifest = json.loads(raw.decode("utf-8"))
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        raise FeedError(str(path), f"not a valid manifest (not JSON: {str(exc)[:120]})") from exc
+    files = manifest.get("files") if isinstance(manifest, dict) else None
+    if not isinstance(files, list) or not all(isinstance(f, dict) and isinstance(f.get("path"), str)
+                                              and isinstance(f.get("role"), str) for f in files):
+        raise FeedError(str(path), "not a valid manifest (no list of files with role and path)")
     if verify:
-        for f in manifest.get("files", []):
+        for f in files:
             p = data_dir / f["path"]
-            if not p.exists():
+            if not p.is_file():
                 raise FeedError(str(p), "listed in the snapshot manifest but missing")
-            if f.get("sha256") and sha256_file(p) != f["sha256"]:
+            try:
+                digest = sha256_file(p)
+            except OSError as exc:
+                raise FeedError(str(p), f"cannot read: {exc.strerror or exc}") from exc
+            if f.get("sha256") and digest != f["sha256"]:
                 raise FeedError(str(p), "sha256 differs from the snapshot manifest: the file was changed or damaged")
     return manifest
 
@@ -93,6 +105,9 @@ def load_snapshot(data_dir: str | Path | None = None, *, verify: bool = True) ->
     from .events import read_events
 
     data_dir = Path(data_dir) if data_dir else get_settings().data_dir
+    # A refreshed snapshot is a link to its current version: resolve it once, so that a refresh landing
+    # while we read cannot mix files of two versions (the previous version is kept for a while).
+    data_dir = Path(os.path.realpath(data_dir))
     manifest = read_manifest(data_dir, verify=verify)
     files = {f["role"]: f for f in manifest.get("files", [])}
     crossings = read_crossings(data_dir / files["crossings"]["path"])

@@ -79,7 +79,10 @@ def test_refresh_writes_a_loadable_snapshot(servers, tmp_path):
     assert len(snap.volumes) == n_rows
     luke = snap.volumes[(snap.volumes["port_code"] == "2602") & (snap.volumes["measure"] == "Personal Vehicles")]
     assert luke.set_index("month")["value"].to_dict()[pd.Timestamp("2023-12-01")] == 3966
-    assert not list((tmp_path / "home").glob(".snapshot*"))  # no temp folders left behind
+    home = tmp_path / "home"
+    # no temp folders or links left behind: the link, its one version, the lock file
+    assert sorted(p.name for p in home.iterdir()) == [".snapshot.lock", ".snapshot.versions", "snapshot"]
+    assert [p.name.endswith(".partial") for p in (home / ".snapshot.versions").iterdir()] == [False]
     assert {p.name: p.read_bytes() for p in DATA.rglob("*") if p.is_file()} == embedded_before  # data/ untouched
 
 
