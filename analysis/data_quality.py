@@ -29,11 +29,16 @@ OUTLIER_SCALE_FLOOR = 15.0
 IMPLAUSIBLE_MINUTES = 720
 
 #: How each source measured what it relays (shown on the card; "not published" when nobody says).
+#: Keys are history.schema.SOURCES labels (matched as substrings, so 'cbp-sd-archive' finds 'cbp').
+_CBP_METHOD = ("CBP's own per-lane estimate from the Border Wait Times feed, updated about hourly "
+               "(CBP does not publish how each port measures it)")
 SOURCE_METHODS = {
-    "cbp": "CBP Border Wait Times feed: CBP's own estimate per lane, updated about hourly "
-           "(CBP does not publish how each port measures)",
+    "collector": _CBP_METHOD + "; polled by borderwatch collect",
+    "cbp-sd-archive": _CBP_METHOD + "; archived by a third party (XML feed)",
+    "garitas": _CBP_METHOD + "; third-party change log, carried forward between changes",
+    "rss": "CBP's per-port RSS feed (the same CBP estimates as the wait-time feed)",
     "sandag": "SANDAG daily average of CBP readings (one value per day, not a reading)",
-    "rss": "CBP per-port RSS feed (the same CBP estimates as the wait-time feed)",
+    "cbp": _CBP_METHOD,
 }
 
 CARD_COLUMNS = ["crossing_id", "first_reading", "last_reading", "n_readings", "hours_in_window",

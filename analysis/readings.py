@@ -3,7 +3,8 @@
 The readings frame (``history/schema.py`` READINGS_COLUMNS) has one row per crossing x mode x lane x CBP
 source update time (x revision): ``crossing_id, port_number, mode, lane, source_time (UTC), collected_at
 (UTC), operational_status, delay_minutes (Int64, NA when missing), lanes_open, port_status, source,
-revision``. Missing is NA, never 0.
+revision`` (and ``measure``: ``reading`` or SANDAG's ``daily_average``, a different quantity that these
+analyses never mix in). Missing is NA, never 0.
 """
 from __future__ import annotations
 
@@ -36,8 +37,11 @@ def check_readings(readings: pd.DataFrame, where: str = "readings") -> None:
 
 def latest_revisions(readings: pd.DataFrame) -> pd.DataFrame:
     """One row per (crossing, mode, lane, source_time): the highest revision (a corrected value replaces
-    the first one seen for the same source time). Sorted by crossing, mode, lane, source_time."""
+    the first one seen for the same source time), lane readings only (rows whose ``measure`` is not
+    ``reading``, e.g. SANDAG daily averages, are dropped). Sorted by crossing, mode, lane, source_time."""
     check_readings(readings)
+    if "measure" in readings.columns:
+        readings = readings[readings["measure"].fillna("reading") == "reading"]
     if readings.empty:
         return readings.copy()
     r = readings.sort_values(KEY + ["revision"], kind="stable")

@@ -57,6 +57,10 @@ def trend_table(readings: pd.DataFrame, *, crossing_id: str, tz: str, lanes: lis
             TABLE_COLUMNS, ["string", "string", "string", "datetime64[ns, UTC]", "datetime64[ns]", "Int64",
                             "string", "Int64", "string"])})
     out = pd.concat(parts, ignore_index=True)
+    mode_rank = {m: i for i, m in enumerate(("passenger", "pedestrian", "commercial"))}
+    lane_rank = {m: i for i, m in enumerate(("standard", "sentri", "ready", "fast"))}
+    out = out.assign(_m=out["mode"].map(mode_rank).fillna(9), _l=out["lane"].map(lane_rank).fillna(9))
+    out = out.sort_values(["_m", "_l", "source_time"], kind="stable").drop(columns=["_m", "_l"])
     out["series"] = [lane_label(m, ln) for m, ln in zip(out["mode"], out["lane"])]
     out["local_time"] = local(out["source_time"], tz).dt.tz_localize(None)
     out["operational_status"] = out["operational_status"].astype("string")

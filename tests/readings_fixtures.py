@@ -27,6 +27,8 @@ def sd_readings(shared_data: Path) -> pd.DataFrame:
         "delay_minutes": delay,
         "lanes_open": pd.to_numeric(raw["lanes_open"].replace("", None)).astype("Int64"),
         "port_status": raw["port_status"].replace("", None).astype("string"),
-        "source": pd.Series("cbp_sd_history (MidnightProject-MP/BorderWaitTimes)", index=raw.index, dtype="string"),
+        "source": pd.Series("cbp-sd-archive", index=raw.index, dtype="string"),
         "revision": pd.Series(0, index=raw.index, dtype="Int64"),
+        "measure": pd.Series("reading", index=raw.index, dtype="string"),
+        "poll_id": pd.Series(pd.NA, index=raw.index, dtype="Int64"),
     })
