@@ -12,7 +12,7 @@ from loaders.schema import EVENTS_COLUMNS, column_names
 
 DATA = Path(__file__).parent / "data" / "events"
 HEADER = ",".join(FILE_COLUMNS)
-N_EVENTS = 66
+N_EVENTS = 85
 
 
 @pytest.fixture(scope="module")
@@ -191,6 +191,33 @@ def test_april_2022_inspections_are_slowdowns_and_blockades_close_commercial_onl
         assert ev["kind"] == "closure" and ev["modes"] == ("commercial",)
     ysleta = by_id(events, "2022-04-ysleta-zaragoza-trucker-blockade")
     assert ysleta["start"] == pd.Timestamp("2022-04-11 17:00", tz="America/Denver") and ysleta["confidence"] == "low"
+
+
+def test_2023_2025_disruptions_are_recorded_by_mode_and_direction(events):
+    pdn = by_id(events, "2023-03-el-paso-pdn-port-hardening")
+    assert pdn["start"] == pd.Timestamp("2023-03-12 13:30", tz="America/Denver") and pdn["direction"] == "northbound"
+    stanton = by_id(events, "2023-03-el-paso-stanton-port-hardening")
+    assert stanton["end"] - stanton["start"] == pd.Timedelta(minutes=45)
+    # CBP stopped BOTA cargo processing outright in Sept. 2023: a suspension of the commercial mode, not "partial"
+    bota = by_id(events, "2023-09-el-paso-bota-cargo-suspension")
+    assert bota["kind"] == "suspension" and bota["modes"] == ("commercial",)
+    rail_workers = by_id(events, "2023-12-el-paso-bota-rail-workers-blockade")
+    assert rail_workers["modes"] == ("passenger",) and rail_workers["direction"] == "northbound"
+    wtb = by_id(events, "2024-11-world-trade-bridge-protest")
+    assert (wtb["kind"], wtb["modes"], wtb["direction"]) == ("closure", ("commercial",), "both")
+    for eid in ("2025-11-juarez-farmers-blockade-bota", "2025-11-juarez-farmers-blockade-ysleta",
+                "2025-12-juarez-farmers-blockade-2"):
+        ev = by_id(events, eid)
+        assert ev["modes"] == ("commercial",)  # cars and pedestrians kept crossing
+    second = by_id(events, "2025-12-juarez-farmers-blockade-2")
+    assert second["end"] == pd.Timestamp("2025-12-05 11:00", tz="America/Denver")
+    assert set(second["crossings"]) == {"240201", "240203"}
+
+
+def test_every_closing_event_that_ended_has_an_end(events):
+    """An empty end means 'still in force' to every consumer: only policy rows are open-ended."""
+    open_ended = events[events["end"].isna()]
+    assert set(open_ended["kind"]) <= {"policy"}
 
 
 def test_active_events_needs_an_aware_instant(events):
