@@ -106,7 +106,8 @@ def cmd_status(args) -> int:
     if at is None:
         at = as_of if as_of is not None else pd.Timestamp.now(tz="UTC")
     st = crossing_status(waits, events, crossings, at, states=_states(args.state))
-    write_frame(st, args.format)
+    from loaders.crossings import drop_feed_duplicates
+    write_frame(drop_feed_duplicates(st, crossings).reset_index(drop=True), args.format)
     return 0
 
 

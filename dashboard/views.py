@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 
 from loaders.snapshot import Snapshot
 from analysis.status import crossing_status, parse_at
+from loaders.crossings import drop_feed_duplicates
 
 from .filters import Filters
 
@@ -57,6 +58,7 @@ def select_status(snap: Snapshot, st: pd.DataFrame, filters: Filters) -> pd.Data
     """The rows of a status frame that the filters' states and modes keep (status itself depends only on
     the time, so a frame computed for all states can be reused)."""
     st = st[st["state"].isin(filters.states)]
+    st = drop_feed_duplicates(st, snap.crossings)  # 230103 'Gateway', 240403 'FT HANCOCK': never drawn or counted
     if tuple(filters.modes) != ("passenger", "pedestrian", "commercial", "rail"):
         modes = dict(zip(snap.crossings["crossing_id"], snap.crossings["modes"]))
         keep = st["crossing_id"].map(lambda c: bool(set(modes.get(c, ())) & set(filters.modes)) if isinstance(c, str) else True)
@@ -290,7 +292,11 @@ def as_of_local_short(snap: Snapshot, states=("TX", "AZ", "CA")) -> str:
 def crossing_options(snap: Snapshot, states) -> list[str]:
     """Crossing ids of the given states, sorted by their label."""
     labels = crossing_labels(snap)
-    by_state = memo(snap, "crossing_states", lambda: dict(zip(snap.crossings["crossing_id"], snap.crossings["state"])))
+    def build():
+        from loaders.crossings import real_crossings
+        real = real_crossings(snap.crossings)
+        return dict(zip(real["crossing_id"], real["state"]))
+    by_state = memo(snap, "crossing_states", build)
     return sorted((c for c, s in by_state.items() if s in states), key=labels.__getitem__)
 
 

@@ -1,7 +1,10 @@
 """The crossings reference table (``data/crossings.csv``): every TX/AZ/CA crossing, including the rail
 bridges, dams and ferry that CBP's wait-time feed lacks, with coordinates, IANA zone and modes.
 
-Rebuilt by ``tools/build_crossings.py``; checked in; read-only at run time.
+Rebuilt by ``tools/build_crossings.py`` from evidence (counts and the feed's lanes, recorded per crossing in
+``data/crossing_evidence.csv``); checked in; read-only at run time. Rows with ``duplicate_of`` are feed
+entries that duplicate a real crossing: kept so their feed ids resolve, never drawn or counted
+(:func:`real_crossings`).
 """
 from __future__ import annotations
 
@@ -71,14 +74,21 @@ def parse_crossings(text: str, source: str = FILENAME) -> pd.DataFrame:
             bad(f"modes {r.get('modes')!r} must be ';'-joined from {', '.join(MODES)}")
         if r.get("kind") not in KINDS:
             bad(f"kind {r.get('kind')!r} must be one of {', '.join(KINDS)}")
+        dup = r.get("duplicate_of", "").strip()
         rows.append({
             **r,
+            "duplicate_of": dup or pd.NA,
+            "coord_approximate": r.get("coord_approximate", "").lower() == "true",
             "port_number": pn or pd.NA,
             "crossing_name": r.get("crossing_name") or pd.NA,
             "notes": r.get("notes") or pd.NA,
             "lat": lat, "lon": lon, "modes": modes,
             "in_cbp_feed": r.get("in_cbp_feed", "").lower() == "true",
         })
+    for i, r in enumerate(rows):
+        dup = r["duplicate_of"]
+        if not pd.isna(dup) and (dup not in seen_ids or dup == r.get("crossing_id")):
+            problems.append(Problem(source, i + 2, f"duplicate_of {dup!r} is not another crossing_id of the table"))
     if problems:
         raise ValidationError(problems)
     return conform(pd.DataFrame(rows), CROSSINGS_COLUMNS, source)
@@ -93,6 +103,25 @@ def load_crossings(data_dir: str | Path | None = None) -> pd.DataFrame:
     """The checked-in crossings table from the embedded snapshot directory."""
     data_dir = Path(data_dir) if data_dir else get_settings().data_dir
     return read_crossings(data_dir / FILENAME)
+
+
+def real_crossings(crossings: pd.DataFrame) -> pd.DataFrame:
+    """The crossings without the duplicate feed entries (``duplicate_of`` set): what a map draws and counts."""
+    return crossings[crossings["duplicate_of"].isna().to_numpy()].reset_index(drop=True)
+
+
+def duplicate_ids(crossings: pd.DataFrame) -> frozenset[str]:
+    """crossing_ids of the duplicate feed entries (e.g. 230103 'Gateway', 240403 'FT HANCOCK')."""
+    return frozenset(crossings.loc[crossings["duplicate_of"].notna().to_numpy(), "crossing_id"].astype(str))
+
+
+def drop_feed_duplicates(frame: pd.DataFrame, crossings: pd.DataFrame) -> pd.DataFrame:
+    """Rows of ``frame`` (any frame with a ``crossing_id`` column, e.g. status) without the duplicate feed
+    entries: the real crossing is drawn and counted once."""
+    dups = duplicate_ids(crossings)
+    if not dups:
+        return frame
+    return frame[~frame["crossing_id"].isin(dups).to_numpy(dtype=bool, na_value=False)]
 
 
 def port_zones(crossings: pd.DataFrame) -> dict[str, tuple[str, str]]:

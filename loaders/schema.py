@@ -99,10 +99,16 @@ CROSSINGS_COLUMNS = _cols(
     Column("lat", "float64", False, "degrees"),
     Column("lon", "float64", False, "degrees"),
     Column("tz", "string", False),
-    Column("modes", "object", False, description="tuple of passenger/pedestrian/commercial/rail"),
+    Column("modes", "object", False, description="tuple of passenger/pedestrian/commercial/rail, from the "
+                                                 "evidence in data/crossing_evidence.csv"),
     Column("kind", "string", False, description="port | rail | dam | ferry"),
     Column("in_cbp_feed", "boolean", False),
     Column("coord_source", "string", False),
+    Column("coord_approximate", "boolean", False,
+           description="True when no public point of its own exists (Morley Gate): drawn at a neighbour's point"),
+    Column("duplicate_of", "string", True,
+           description="crossing_id of the real crossing when this row is a duplicate feed entry: never drawn "
+                       "or counted (NA for real crossings)"),
     Column("notes", "string", True),
 )
 

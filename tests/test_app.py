@@ -61,12 +61,13 @@ def test_default_page_renders(default_app):
     at = default_app
     assert not at.exception, [e.message for e in at.exception]
     metrics = {m.label.split(" ", 1)[1]: int(m.value) for m in at.metric}
-    # The 2022-06-29 snapshot, TX+AZ+CA: 54 crossings. One was closed that afternoon: San Ysidro PedWest
-    # (closed April 2020 - Jan. 2023, event 2020-04-san-ysidro-pedwest-closure; the feed only says Update Pending).
-    assert sum(metrics.values()) == 54
+    # The 2022-06-29 snapshot, TX+AZ+CA: 52 crossings (54 rows less the two duplicate feed entries). One was
+    # closed that afternoon: San Ysidro PedWest (closed April 2020 - Jan. 2023, event
+    # 2020-04-san-ysidro-pedwest-closure; the feed only says Update Pending).
+    assert sum(metrics.values()) == 52
     assert metrics["Closed"] == 1
     assert metrics["Unknown"] >= 10  # rail bridges, dams, ferry, pending and stale crossings
-    assert len(map_points(map_spec(at))) == 54
+    assert len(map_points(map_spec(at))) == 52
     assert any("Snapshot, not live" in w.value for w in at.warning)
 
 
@@ -112,7 +113,7 @@ def test_pending_only_crossing_is_unknown(default_app):
 
 
 def test_crossing_selection_from_url_shows_lanes_without_zeros():
-    at = new_app(crossing="tx-fort-hancock-legacy")
+    at = new_app(crossing="ca-san-ysidro-pedwest")
     assert not at.exception
     lanes = [d.value for d in at.dataframe if "wait" in d.value.columns]
     assert lanes, "lanes table missing"

@@ -294,7 +294,8 @@ def test_mode_check_passes_when_any_listed_crossing_serves_it(crossings):
     ok = parse_events(HEADER + "\n" + row.format(c="230301;tx-eagle-pass-rail", m="rail"), source="t", crossings=crossings)
     assert ok.loc[0, "crossings"] == ("230301", "tx-eagle-pass-rail")
     with pytest.raises(ValidationError, match="'pedestrian' is not served"):
-        parse_events(HEADER + "\n" + row.format(c="230301;tx-eagle-pass-rail", m="pedestrian"), source="t",
+        # World Trade Bridge: trucks only (Eagle Pass Bridge I has pedestrians, from its TxDOT/UNT counts)
+        parse_events(HEADER + "\n" + row.format(c="230404;tx-eagle-pass-rail", m="pedestrian"), source="t",
                      crossings=crossings)
     with pytest.raises(ValidationError, match="'all' must stand alone"):
         parse_events(HEADER + "\n" + row.format(c="230301", m="all;passenger"), source="t", crossings=crossings)

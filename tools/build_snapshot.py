@@ -58,8 +58,16 @@ FILES = [
     {
         "role": "crossings", "path": "crossings.csv", "format": "csv",
         "title": "Crossings reference (project-curated)",
-        "provenance": "tools/build_crossings.py: TxDOT/UNT bridge coordinates (unt-clscm/CBP-Border-Crossings "
-                      "@ 8ddf7a38), BTS port points, CBP 2022 feed port numbers and lane maxima",
+        "provenance": "tools/build_crossings.py: Texas bridge coordinates from TxDOT/UNT (unt-clscm/CBP-Border-"
+                      "Crossings @ 8ddf7a38); Arizona/California crossing-level points from GSA IOLP buildings "
+                      "2025-06-20 (liampotts/Asset-Atlas @ 7caa0e04) and BTS port points (Cross Border Xpress, "
+                      "Calexico East); modes from the evidence in crossing_evidence.csv",
+    },
+    {
+        "role": "crossing_evidence", "path": "crossing_evidence.csv", "format": "csv",
+        "title": "Evidence behind each crossing's modes (counts 2022-2024 and the 2022 feed's lanes)",
+        "provenance": "tools/build_crossings.py from TxDOT/UNT bridge counts (unt-clscm/CBP-Border-Crossings "
+                      "@ b36585a), BTS port counts (keg4-3bc2) and the CBP feed of 2022-06-29",
     },
     {
         "role": "events", "path": "events.csv", "format": "csv",
@@ -97,6 +105,7 @@ def write_manifest() -> dict:
         "bts": len(vol),
         "txdot": len(bridge),
         "crossings": len(crossings),
+        "crossing_evidence": sum(1 for _ in open(DATA / "crossing_evidence.csv", encoding="utf-8")) - 1,
         "events": len(read_events(DATA / "events.csv", crossings=crossings)),
     }
     files = []
