@@ -23,6 +23,7 @@ st.set_page_config(page_title="Borderwatch — U.S.–Mexico border crossings", 
 
 from dashboard import views, warm  # noqa: E402
 from dashboard.figures.theme import STATUS_STYLE  # noqa: E402
+from dashboard.sections import history as wait_history  # noqa: E402
 from dashboard.filters import FAMILIES, MODES, Filters  # noqa: E402
 from loaders.config import STATES, get_settings  # noqa: E402
 from loaders.errors import BorderwatchError  # noqa: E402
@@ -143,7 +144,7 @@ def filters_from_widgets(snap: Snapshot) -> Filters:
 
 
 def sync_url(f: Filters) -> None:
-    want = f.to_query()
+    want = wait_history.keep_in_url(f.to_query())
     if {k: st.query_params.get(k) for k in st.query_params.keys()} != want:
         st.query_params.from_dict(want)
 
@@ -354,6 +355,7 @@ def main() -> None:
     if t_tab.open:
         with t_tab:
             st.dataframe(views.status_display(status), hide_index=True, width="stretch")
+    wait_history.history_section(snap, f, export_ok, chart_block)
     st.caption(views.source_line(snap, cbp=True, bts=True, events=True, states=f.states)
                + " · CBP and BTS data are U.S. government works. Times are local to each crossing.")
 

@@ -19,7 +19,7 @@ from .volumes import event_shapes, event_tags
 LANE_STYLE = {"standard": ("#0072B2", "solid", "circle"), "sentri": ("#009E73", "dash", "diamond"),
               "ready": ("#E69F00", "dot", "square"), "fast": ("#CC79A7", "dashdot", "triangle-up")}
 MODE_OFFSET = {"passenger": 0, "pedestrian": 4, "commercial": 6}
-NO_GAP_SHADE = "rgba(140,149,159,0.16)"
+NO_GAP_SHADE = "rgba(140,149,159,0.12)"
 #: Stretches without any reading at least this long are shaded (shorter ones show as broken lines).
 SHADE_AFTER = pd.Timedelta(hours=6)
 SHADE_INSET = pd.Timedelta(minutes=45)
@@ -95,7 +95,8 @@ def make_wait_trend_figure(table: pd.DataFrame, *, tz_label: str = "local time",
         template=TEMPLATE, height=height, hovermode="closest",
         xaxis=dict(type="date", title=dict(text=f"Time at the crossing ({tz_label})")),
         yaxis=dict(title=dict(text="Wait (minutes)"), range=[0, ymax], domain=[0.16 if has_strip else 0, 1]),
-        margin=dict(l=70, r=20, t=96 if title else 56, b=60),
+        # room for a legend of two rows (four lanes and the shading key wrap on a narrow page)
+        margin=dict(l=70, r=20, t=128 if title else 84, b=80),
         legend=dict(orientation="h", x=0, xanchor="left", y=1.02, yanchor="bottom", title=dict(text="")),
         legend2=dict(orientation="v", x=0, xanchor="left", y=-0.2, yanchor="top",
                      title=dict(text="Events (numbers as tagged on the chart)", font=dict(size=12)),

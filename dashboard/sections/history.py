@@ -1,0 +1,356 @@
+"""The "Wait-time history" section of the page: best time to cross, wait trend, what SENTRI/Ready saves,
+fastest nearby, the status map at any past time, and a data-quality card, from the history store.
+
+Controls live in the page address (``?hcrossing=ca-san-ysidro&hlane=passenger:standard&hfrom=2026-09-01
+&hto=2026-10-01&hat=2026-09-02T07:30``; ``hat`` without a zone is the crossing's wall clock) and only the
+open tab's chart is built. Charts are cached per (store revision, crossing, lane, window), so a rerun that
+changes nothing else costs a dictionary look-up.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import history_views as hv
+from dashboard import views
+
+URL_KEYS = ("hcrossing", "hlane", "hfrom", "hto", "hat")
+TABS = ("Best time to cross", "Wait trend", "SENTRI / Ready savings", "Fastest nearby", "Map at a past time",
+        "Data quality")
+
+
+# ------------------------------------------------------------------ the store
+class HistorySource:
+    """What the section reads: the history store (``history.store.Store``) behind three calls, so tests can
+    hand the section a frame instead (:class:`FrameSource`)."""
+
+    label = "history store"
+
+    def revision(self) -> str:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def latest(self, at: pd.Timestamp | None = None) -> pd.DataFrame:  # pragma: no cover
+        raise NotImplementedError
+
+    def readings(self, crossing_id: str, start=None, end=None) -> pd.DataFrame:  # pragma: no cover
+        raise NotImplementedError
+
+
+class FrameSource(HistorySource):
+    """A READINGS_COLUMNS frame held in memory (tests, and a history loaded from an export file)."""
+
+    def __init__(self, readings: pd.DataFrame, label: str = "history frame"):
+        self._r = readings
+        self.label = label
+        last = readings["collected_at"].max() if len(readings) else None
+        self._rev = f"{len(readings)} rows to {last:%Y-%m-%d %H:%M} UTC" if last is not None else "empty"
+
+    def revision(self) -> str:
+        return self._rev
+
+    def latest(self, at=None) -> pd.DataFrame:
+        r = self._r if at is None else self._r[self._r["source_time"] <= at]
+        from analysis.readings import latest_revisions
+        r = latest_revisions(r).sort_values("source_time", kind="stable")
+        return r.drop_duplicates(["crossing_id", "mode", "lane"], keep="last").reset_index(drop=True)
+
+    def readings(self, crossing_id, start=None, end=None) -> pd.DataFrame:
+        from analysis.readings import select
+        return select(self._r, crossing_id, start=start, end=end)
+
+
+class StoreSource(HistorySource):
+    """The real store: SQLite in BORDERWATCH_HOME or PostgreSQL (BORDERWATCH_DB)."""
+
+    def __init__(self, store):
+        self.store = store
+        self.label = "history store"
+
+    def revision(self) -> str:
+        polls = self.store.polls(limit=1)
+        return "empty" if polls.empty else f"poll-{int(polls['poll_id'].iloc[0])}"
+
+    def latest(self, at=None) -> pd.DataFrame:
+        return self.store.latest(at)
+
+    def readings(self, crossing_id, start=None, end=None) -> pd.DataFrame:
+        return self.store.readings(crossing_ids=[crossing_id], start=start, end=end)
+
+
+#: A readings file ('borderwatch history export' CSV/Parquet) to show instead of the store, read-only.
+HISTORY_FILE_ENV = "BORDERWATCH_HISTORY_FILE"
+
+
+def open_source() -> HistorySource | None:
+    """The history the page shows: the file named by $BORDERWATCH_HISTORY_FILE, else the history store;
+    None when there is none (no store package, or no readable store)."""
+    path = os.environ.get(HISTORY_FILE_ENV, "").strip()
+    if path:
+        from dashboard.history_cli import read_readings_file
+        return FrameSource(read_readings_file(Path(path)), label=path)
+    try:
+        from history.store import Store
+    except ImportError:
+        return None
+    try:
+        return StoreSource(Store.open())
+    except Exception:  # noqa: BLE001 - a missing or unreadable store: the section says so
+        return None
+
+
+@st.cache_resource(max_entries=1, show_spinner=False, ttl=60)
+def _source() -> HistorySource | None:
+    return open_source()
+
+
+# ------------------------------------------------------------------ cached data and charts
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _latest(_src: HistorySource, revision: str, at: str | None) -> pd.DataFrame:
+    return _src.latest(pd.Timestamp(at) if at else None)
+
+
+@st.cache_resource(max_entries=16, show_spinner="Reading the wait-time history…")
+def _readings(_src: HistorySource, revision: str, crossing_id: str, start: str | None, end: str | None):
+    return _src.readings(crossing_id, pd.Timestamp(start) if start else None, pd.Timestamp(end) if end else None)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _chart(_src: HistorySource, _snap, snapshot_key: str, revision: str, name: str, choice: hv.HistoryChoice):
+    s = lambda t: t.isoformat() if t is not None else None  # noqa: E731
+    if name in ("map", "nearby"):
+        latest = _latest(_src, revision, s(choice.at))
+        if name == "map":
+            return hv.as_of_map_chart(_snap, latest, choice.at, revision, states=choice.states)
+        return hv.nearby_chart(_snap, latest, choice, revision, at=choice.at)
+    r = _readings(_src, revision, choice.crossing_id, s(choice.start), s(choice.end))
+    if name == "best_time":
+        return hv.best_time_chart(_snap, r, choice, revision)
+    if name == "trend":
+        return hv.trend_chart(_snap, r, choice, revision)
+    if name == "savings":
+        return hv.savings_chart(_snap, r, choice, revision)
+    if name == "quality":
+        return hv.quality_view(_snap, r, choice)
+    raise ValueError(name)
+
+
+# ------------------------------------------------------------------ URL <-> widgets
+def url_state() -> dict[str, str]:
+    """The section's part of the page address, from its widgets (what differs from the defaults). Until the
+    section has read a link (its first run), the link's own values are kept as they came."""
+    ss = st.session_state
+    if "_h_url" not in ss:
+        ss["_h_url"] = {k: st.query_params.get(k) for k in URL_KEYS if st.query_params.get(k)}
+    if not ss.get("_h_seeded"):
+        return dict(ss["_h_url"])
+    d = ss.get("_h_defaults", {})
+    now = {"hcrossing": ss.get("w_hcrossing"), "hlane": ss.get("w_hlane"),
+           "hfrom": ss["w_hfrom"].isoformat() if ss.get("w_hfrom") else None,
+           "hto": ss["w_hto"].isoformat() if ss.get("w_hto") else None,
+           "hat": (f"{ss['w_hat_date'].isoformat()}T{ss['w_hat_time'].strftime('%H:%M')}"
+                   if ss.get("w_hat_on") and ss.get("w_hat_date") and ss.get("w_hat_time") else None)}
+    return {k: str(v) for k, v in now.items() if v and v != d.get(k)}
+
+
+def keep_in_url(want: dict[str, str]) -> dict[str, str]:
+    """``want`` (the filters' query) plus this section's keys, for app.sync_url."""
+    return {**want, **url_state()}
+
+
+def _write_url() -> None:
+    """This run's choices into the address now (app.sync_url keeps them on later runs)."""
+    want = url_state()
+    for k in URL_KEYS:
+        if k in want and st.query_params.get(k) != want[k]:
+            st.query_params[k] = want[k]
+        elif k not in want and k in st.query_params:
+            del st.query_params[k]
+
+
+def _parse_url(crossings: list[str], lanes_by_crossing: dict[str, list[str]]) -> None:
+    """Seed the widgets once from the address, reporting what had to be ignored."""
+    ss = st.session_state
+    if ss.get("_h_seeded"):
+        return
+    ss["_h_seeded"] = True
+    url = ss.get("_h_url", {})
+    bad = []
+    c = url.get("hcrossing")
+    if c and c in crossings:
+        ss["w_hcrossing"] = c
+    elif c:
+        bad.append(f"hcrossing={c} (no history for it)")
+    lane = url.get("hlane")
+    if lane:
+        ss["_h_want_lane"] = lane
+    for key, wkey in (("hfrom", "w_hfrom"), ("hto", "w_hto")):
+        if url.get(key):
+            try:
+                ss[wkey] = dt.date.fromisoformat(url[key])
+            except ValueError:
+                bad.append(f"{key}={url[key]} (use YYYY-MM-DD)")
+    if url.get("hat"):
+        try:
+            t = pd.Timestamp(url["hat"])
+            ss["w_hat_date"], ss["w_hat_time"] = t.date(), t.time().replace(second=0, microsecond=0)
+            ss["w_hat_on"] = True
+        except ValueError:
+            bad.append(f"hat={url['hat']} (use e.g. 2026-09-02T07:30)")
+    ss["_h_warnings"] = bad
+
+
+# ------------------------------------------------------------------ page
+def history_section(snap, f, export_ok: bool, chart_block, source: HistorySource | None = None) -> None:
+    """Render the section. ``f`` are the page's filters (its crossing preselects ours); ``chart_block`` is the
+    page's chart + downloads + table helper; ``source`` defaults to the history store."""
+    st.subheader("Wait-time history: when to cross, and what it was like then", anchor="wait-history")
+    src = source if source is not None else _source()
+    url_state()
+    if src is None:
+        st.info("No wait-time history on this machine yet. `borderwatch history import PATH` loads an archive, "
+                "`borderwatch collect --every 300` records the live feed.", icon=":material/history:")
+        return
+    revision = src.revision()
+    latest = _latest(src, revision, None)
+    if latest.empty:
+        st.info("The history store is empty. `borderwatch history import PATH` or `borderwatch collect` fills it.",
+                icon=":material/history:")
+        return
+    ss = st.session_state
+    crossings = sorted(set(latest["crossing_id"].dropna()), key=lambda c: views.crossing_label(snap, c))
+    lanes_by = {c: [hv.lane_key(m, ln) for m, ln in hv.LANES
+                    if ((latest["crossing_id"] == c) & (latest["mode"] == m) & (latest["lane"] == ln)).any()]
+                for c in crossings}
+    _parse_url(crossings, lanes_by)
+    for w in ss.pop("_h_warnings", []):
+        st.warning(f"Link: ignored {w}")
+    if ss.get("w_hcrossing") not in crossings:
+        ss["w_hcrossing"] = f.crossing if f.crossing in crossings else crossings[0]
+    last_by = latest.groupby("crossing_id")["source_time"].max()
+
+    c1, c2, c3, c4 = st.columns([2.2, 1.6, 1, 1])
+    c1.selectbox("Crossing (with history)", crossings, key="w_hcrossing",
+                 format_func=lambda c: f"{views.crossing_label(snap, c)} — last reading "
+                                       f"{views.fmt_local(last_by[c], snap_tz(snap, c))[:16]}")
+    cid = ss["w_hcrossing"]
+    lanes = lanes_by[cid]
+    want = ss.pop("_h_want_lane", None)
+    if want in lanes:
+        ss["w_hlane"] = want
+    elif want:
+        st.warning(f"Link: ignored hlane={want} (this crossing has no such lane in the history)")
+    if ss.get("w_hlane") not in lanes:
+        ss["w_hlane"] = lanes[0]
+    c2.selectbox("Lane", lanes, key="w_hlane", format_func=hv.lane_menu_label)
+    mode, lane = hv.parse_lane_key(ss["w_hlane"])
+    tz = snap_tz(snap, cid)
+    d_start, d_end = hv.default_window(last_by[cid])
+    if ss.get("_h_for") != cid:  # a new crossing opens on its own latest weeks (a link's days on first run)
+        first = ss.get("_h_for") is None
+        if not first or "w_hfrom" not in ss:
+            ss["w_hfrom"] = d_start.tz_convert(tz).date()
+        if not first or "w_hto" not in ss:
+            ss["w_hto"] = (d_end - pd.Timedelta(seconds=1)).tz_convert(tz).date()
+        ss["_h_for"] = cid
+    c3.date_input("From", key="w_hfrom", help="First day (local time at the crossing)")
+    c4.date_input("To", key="w_hto", help="Last day, included")
+    start = pd.Timestamp(ss["w_hfrom"]).tz_localize(tz).tz_convert("UTC")
+    end = (pd.Timestamp(ss["w_hto"]) + pd.Timedelta(days=1)).tz_localize(tz).tz_convert("UTC")
+    if end <= start:
+        st.warning("The 'To' day is before the 'From' day: showing the default window.")
+        start, end = d_start, d_end
+    at = _as_of_time(latest, tz, cid, last_by)
+    choice = hv.HistoryChoice(crossing_id=cid, mode=mode, lane=lane, start=start, end=end, at=at,
+                              states=tuple(f.states))
+    ss["_h_defaults"] = {"hcrossing": f.crossing if f.crossing in crossings else crossings[0], "hlane": lanes[0],
+                         "hfrom": d_start.tz_convert(tz).date().isoformat(),
+                         "hto": (d_end - pd.Timedelta(seconds=1)).tz_convert(tz).date().isoformat()}
+    _write_url()
+
+    skey = views.snapshot_key(snap)
+    tabs = st.tabs(list(TABS), key="w_htab", on_change="rerun")
+    t_best, t_trend, t_save, t_near, t_map, t_q = tabs
+    if t_best.open:
+        with t_best:
+            st.caption(f"Median of our readings per weekday and hour, {hv.tz_label(tz)}. A cell needs "
+                       f"{hv.best_time.MIN_READINGS} readings; fewer are left blank (grey shows how many), never "
+                       f"estimated.")
+            chart_block(_chart(src, snap, skey, revision, "best_time", choice), key="h_best_chart",
+                        export_ok=export_ok)
+    if t_trend.open:
+        with t_trend:
+            chart_block(_chart(src, snap, skey, revision, "trend", choice), key="h_trend_chart", export_ok=export_ok)
+    if t_save.open:
+        with t_save:
+            st.caption("Only readings of both lanes at the same CBP update time are compared.")
+            chart_block(_chart(src, snap, skey, revision, "savings", choice), key="h_savings_chart",
+                        export_ok=export_ok)
+    if t_near.open:
+        with t_near:
+            st.caption(f"As of {views.fmt_local(at, tz)} (the as-of time below the tabs), within "
+                       f"{choice.radius_km:g} km.")
+            chart_block(_chart(src, snap, skey, revision, "nearby", choice), key="h_nearby_chart",
+                        export_ok=export_ok)
+    if t_map.open:
+        with t_map:
+            spec, summary = _chart(src, snap, skey, revision, "map", choice)
+            st.info(f"Status **as of {views.fmt_local(at, tz)}** from the wait-time history: each lane's reading "
+                    f"nearest before that time, judged with the live feed's freshness rules. "
+                    f"{summary['crossings_with_reading']} crossings have a reading before then, "
+                    f"{summary['crossings_recent']} within 4 hours; the rest are unknown.",
+                    icon=":material/history:")
+            chart_block(spec, key="h_map_chart", export_ok=export_ok)
+    if t_q.open:
+        with t_q:
+            table, card = _chart(src, snap, skey, revision, "quality", choice)
+            _quality_card(table, card, tz)
+
+
+def snap_tz(snap, crossing_id: str) -> str:
+    from analysis.readings import crossing_tz
+    return crossing_tz(snap.crossings, crossing_id)
+
+
+def _as_of_time(latest: pd.DataFrame, tz: str, cid: str, last_by) -> pd.Timestamp:
+    """The as-of instant for the map and 'nearby': chosen by the user, else the crossing's last reading."""
+    ss = st.session_state
+    with st.container(horizontal=True):
+        st.toggle("Choose the as-of time", key="w_hat_on",
+                  help="The map and 'fastest nearby' use the readings nearest before this time "
+                       "(default: the selected crossing's last reading).")
+        if ss.get("w_hat_on"):
+            last_local = pd.Timestamp(last_by[cid]).tz_convert(tz)
+            ss.setdefault("w_hat_date", last_local.date())
+            ss.setdefault("w_hat_time", last_local.time().replace(second=0, microsecond=0))
+            st.date_input("As-of day", key="w_hat_date")
+            st.time_input("Local time at the crossing", key="w_hat_time", step=dt.timedelta(minutes=30))
+    if ss.get("w_hat_on"):
+        naive = pd.Timestamp(dt.datetime.combine(ss["w_hat_date"], ss["w_hat_time"]))
+        return naive.tz_localize(tz, ambiguous=False, nonexistent="shift_forward").tz_convert("UTC")
+    return pd.Timestamp(last_by[cid]).tz_convert("UTC")
+
+
+def _quality_card(table: pd.DataFrame, card: dict, tz: str) -> None:
+    cols = st.columns(4)
+    pct = lambda x: "–" if x is None else f"{100 * x:.0f}%"  # noqa: E731
+    cols[0].metric("Coverage", pct(card["coverage"]),
+                   help="Share of local clock hours in the window with at least one reading")
+    cols[1].metric("Update Pending", pct(card["share_update_pending"]))
+    cols[2].metric("Median age", "–" if card["median_age_minutes"] is None else f"{card['median_age_minutes']:.0f} min",
+                   help="How long after CBP's update time the reading was collected")
+    cols[3].metric("Outliers flagged", card["outliers"])
+    shown = table.copy()
+    shown["value"] = [views.fmt_local(v, tz) if isinstance(v, pd.Timestamp) else v for v in shown["value"]]
+    st.dataframe(shown.astype({"value": "string"}), hide_index=True, width="stretch")
+    st.download_button("CSV: data-quality card", data=views.table_csv(shown), file_name=f"borderwatch-quality-{card['crossing_id']}.csv",
+                       mime="text/csv", key="h_quality_csv", icon=":material/table:", on_click="ignore")
+    if len(card["outlier_rows"]):
+        st.markdown("**Flagged outliers** (kept in the data, off the trend's scale)")
+        st.dataframe(views.display_table(card["outlier_rows"]), hide_index=True, width="stretch")
+    if len(card["flat_rows"]):
+        st.markdown("**Long flat runs**")
+        st.dataframe(views.display_table(card["flat_rows"]), hide_index=True, width="stretch")

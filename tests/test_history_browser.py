@@ -1,0 +1,121 @@
+"""The wait-time history section in a real headless Chromium: the heatmap, the trend and the as-of map
+drawn from readings of the real San Diego archive (a readings file named by BORDERWATCH_HISTORY_FILE), with
+screenshots in test-artifacts/browser/ (looked at by a person before calling the page done)."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from tests.readings_fixtures import sd_readings
+from tests.test_browser import (ARTIFACTS, BORDERWATCH, CHROMIUM_ARGS, JS_IDLE, JS_NO_SKELETON, ROOT, TIMEOUT_MS,
+                                _free_port, chromium_path)  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.browser
+SECTION = "[data-testid=stExpander], .st-key-h_best_chart"
+
+
+@pytest.fixture(scope="module")
+def history_url(tmp_path_factory, shared_data):
+    home = tmp_path_factory.mktemp("bw-hist-home")
+    readings = home / "readings.csv"
+    sd_readings(shared_data).to_csv(readings, index=False)
+    port = _free_port()
+    log = open(home / "server.log", "w+b")
+    env = {**os.environ, "BORDERWATCH_HOME": str(home), "BORDERWATCH_HISTORY_FILE": str(readings)}
+    proc = subprocess.Popen([str(BORDERWATCH), "run", "--port", str(port), "--address", "127.0.0.1"], cwd=ROOT,
+                            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert proc.poll() is None, (home / "server.log").read_text()[-2000:]
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except (urllib.error.URLError, OSError):
+                pass
+            assert time.monotonic() < deadline, "server not healthy in 30 s"
+            time.sleep(0.2)
+        yield url
+    finally:
+        for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
+            try:
+                os.killpg(proc.pid, sig)
+            except ProcessLookupError:
+                break
+            try:
+                proc.wait(wait)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def hpage(chromium_path, history_url):
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
+        ctx = b.new_context(viewport={"width": 1440, "height": 1000})
+        ctx.set_default_timeout(TIMEOUT_MS)
+        pg = ctx.new_page()
+        seen: list[str] = []
+        ctx.on("request", lambda r: seen.append(r.url))
+        pg.requests_seen = seen
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        yield pg
+        b.close()
+
+
+def _chart_drawn(key: str, what: str) -> str:
+    return (f"({JS_IDLE}) && ({JS_NO_SKELETON}) && "
+            f"document.querySelectorAll('.st-key-{key} .js-plotly-plot {what}').length > 0")
+
+
+def _shot(page, key: str, name: str):
+    el = page.locator(f".st-key-{key}")
+    el.scroll_into_view_if_needed()
+    page.wait_for_timeout(400)
+    path = ARTIFACTS / name
+    el.screenshot(path=str(path))
+    assert path.stat().st_size > 10_000
+    return path
+
+
+def _open_tab(page, label: str, key: str, what: str):
+    page.get_by_role("tab", name=label).click()
+    page.wait_for_function(_chart_drawn(key, what), timeout=TIMEOUT_MS)
+
+
+def test_heatmap_trend_and_as_of_map(hpage, history_url):
+    hpage.goto(f"{history_url}/?hcrossing=ca-san-ysidro&hfrom=2026-08-25&hto=2026-10-11&hat=2026-09-02T07:30")
+    hpage.get_by_role("tab", name="Best time to cross").wait_for()
+    try:
+        hpage.wait_for_function(_chart_drawn("h_best_chart", "g.hm"), timeout=90_000)
+    except Exception:
+        hpage.screenshot(path=str(ARTIFACTS / "history_failed.png"))
+        raise
+    # 15 coloured cells with medians, counts in the grey ones
+    text = hpage.locator(".st-key-h_best_chart").inner_text()
+    assert "120" in text and "n=3" in text and "n=2" in text
+    _shot(hpage, "h_best_chart", "history_heatmap.png")
+
+    _open_tab(hpage, "Wait trend", "h_trend_chart", "g.scatterlayer .trace")
+    assert "flagged outlier" in hpage.locator(".st-key-h_trend_chart").inner_text()
+    _shot(hpage, "h_trend_chart", "history_trend.png")
+
+    _open_tab(hpage, "Map at a past time", "h_map_chart", "g.layer.land path")
+    hpage.wait_for_function(_chart_drawn("h_map_chart", "path.point"), timeout=TIMEOUT_MS)
+    assert "as of 2026-09-02 07:30 PDT" in hpage.locator("[data-testid=stAlert]").all_inner_texts().__str__()
+    _shot(hpage, "h_map_chart", "history_as_of_map.png")
+
+    # the section's choices are in the address, and nothing left the machine
+    assert "hcrossing=ca-san-ysidro" in hpage.url and "hat=2026-09-02T07%3A30" in hpage.url.replace(":", "%3A")
+    assert all(u.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")) for u in hpage.requests_seen)

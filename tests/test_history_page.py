@@ -1,0 +1,83 @@
+"""The page's wait-time history section, headless through AppTest, on readings from the real San Diego
+archive handed to the section in place of the store (the store has its own tests)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.readings_fixtures import sd_readings
+
+APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
+
+
+@pytest.fixture
+def with_history(shared_data, monkeypatch):
+    from dashboard.sections import history
+    src = history.FrameSource(sd_readings(shared_data), label="San Diego archive")
+    monkeypatch.setattr(history, "open_source", lambda: src)
+    history._source.clear()
+    yield src
+    history._source.clear()
+
+
+def new_app(**query) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    for k, v in query.items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def specs(at):
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def heatmap(at):
+    for s in specs(at):
+        if any(t.get("type") == "heatmap" for t in s["data"]):
+            return s
+    raise AssertionError("no heatmap on the page")
+
+
+def open_tab(at, label):
+    tabs = [t for t in at.tabs if t.label == label]
+    assert tabs, [t.label for t in at.tabs]
+    return at.tabs
+
+
+def test_section_without_history_says_how_to_get_it(monkeypatch):
+    from dashboard.sections import history
+    monkeypatch.setattr(history, "open_source", lambda: None)
+    history._source.clear()
+    at = new_app()
+    assert not at.exception
+    assert any("No wait-time history" in i.value for i in at.info)
+    history._source.clear()
+
+
+def test_heatmap_from_url(with_history):
+    at = new_app(hcrossing="ca-san-ysidro", hlane="passenger:standard", hfrom="2026-08-25", hto="2026-10-11")
+    assert not at.exception, at.exception
+    spec = heatmap(at)
+    ours = next(t for t in spec["data"] if t["type"] == "heatmap" and "Median" in t["name"])
+    assert ours["z"][0][17] == 120  # Monday 17:00 PDT, three readings (see test_history_analysis)
+    assert "Best time to cross — San Ysidro (CA), Passenger vehicles, Standard" in spec["layout"]["title"]["text"]
+    assert at.session_state["w_hcrossing"] == "ca-san-ysidro"
+    # the section's choices are kept in the address
+    assert at.query_params["hcrossing"] == ["ca-san-ysidro"] or at.query_params["hcrossing"] == "ca-san-ysidro"
+
+
+def test_bad_link_values_are_reported_not_fatal(with_history):
+    at = new_app(hcrossing="tx-nowhere", hlane="rail:standard", hfrom="yesterday")
+    assert not at.exception
+    text = " ".join(w.value for w in at.warning)
+    assert "hcrossing=tx-nowhere" in text and "hfrom=yesterday" in text
+
+
+def test_lane_change_rebuilds_heatmap(with_history):
+    at = new_app(hcrossing="ca-otay-mesa-passenger", hfrom="2026-08-25", hto="2026-10-11")
+    at.selectbox(key="w_hlane").set_value("passenger:sentri").run()
+    assert not at.exception
+    assert "SENTRI/NEXUS" in heatmap(at)["layout"]["title"]["text"]
