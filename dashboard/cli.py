@@ -260,6 +260,8 @@ def build_parser() -> argparse.ArgumentParser:
         pass
     else:
         add_export_parser(sub)
+    from .history_cli import add_history_parser  # last: extends the store's 'history' group if present
+    add_history_parser(sub)
     return p
 
 

@@ -3,7 +3,8 @@ the command line, from the history store (``--file`` reads a ``borderwatch histo
 instead). Each prints the table behind the chart (``--format table|csv|json``); ``--image PATH`` also writes
 the chart (.png/.svg/.pdf) exactly as the page draws it.
 
-:func:`add_history_analysis_commands` adds the subcommands to the ``history`` group's subparsers.
+:func:`add_history_parser` adds them to ``borderwatch``: to the ``history`` group when one is registered
+already (the store's import/export/coverage commands), else it creates the group.
 """
 from __future__ import annotations
 
@@ -13,6 +14,19 @@ from pathlib import Path
 from loaders.errors import BorderwatchError
 
 FORMATS = ("table", "csv", "json")
+
+
+def add_history_parser(sub) -> None:
+    """Extend the ``history`` group of ``borderwatch`` (``sub``: its top-level subparsers) with the analysis
+    subcommands, creating the group if nobody has yet. Register it after the store's own commands."""
+    group = sub.choices.get("history")
+    if group is None:
+        group = sub.add_parser("history", help="wait-time history: best time, trend, savings, nearby, quality",
+                               description="Answers from the wait-time history (the store, or --file).")
+    hsub = next((a for a in group._actions if isinstance(a, argparse._SubParsersAction)), None)
+    if hsub is None:
+        hsub = group.add_subparsers(dest="history_command", required=True, metavar="SUBCOMMAND")
+    add_history_analysis_commands(hsub)
 
 
 def add_history_analysis_commands(hsub) -> None:
