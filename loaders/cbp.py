@@ -9,8 +9,17 @@ Layout (pvlib ``iotools`` style):
 Feed facts these rules rest on (see the data README): every value is a string; ``"N/A"`` and ``""`` mean
 missing; only ``no delay`` and ``delay`` lanes carry numbers (closed / pending / N/A are missing, never 0);
 ``update_time`` ("At 10:00 am PDT", "At Noon CDT") has no date and an unreliable zone label, so it is read
-as a wall clock in the crossing's IANA zone on the crossing's ``date``, and moved to the previous day when
-that lands in the future; a ``Closed`` port keeps stale lane readings.
+as a wall clock in the crossing's IANA zone; a ``Closed`` port keeps stale lane readings.
+
+The feed's clock (:func:`consensus_clock`, :func:`feed_as_of`): the instant a payload describes is the HTTP ``Date`` (or the capture
+time the manifest records) when we have it, else the payload's *consensus* clock: each crossing's
+``date`` + ``time`` is the feed instant written in the zone CBP keeps for that port, and CBP's zone for some
+Arizona ports (Nogales, Lukeville, San Luis) keeps daylight time while Arizona does not, so in summer those
+ports' ``time`` runs an hour ahead. Read in each port's real zone, the ports agree except for those few: the
+most common instant is the feed's. One port's ``time`` is never the feed instant. An update time is placed
+on the day that puts it at most :data:`FUTURE_TOLERANCE` (60 min) after the feed instant: CBP stamps run up
+to ~40 min ahead, so "At 11:00 am" in a 10:25 feed is today's, and "At Midnight" in a 23:30 feed is the
+coming midnight, while "At 11:00 pm" in a 00:20 feed is yesterday's.
 """
 from __future__ import annotations
 
@@ -60,9 +69,11 @@ XML_CLOCK_TZ = "America/New_York"
 #: Zone for a crossing that is neither in the crossings reference nor carries any update_time label: we
 #: cannot know its zone without guessing, so its local times are read as UTC (visible in the ``tz`` column).
 FALLBACK_TZ = "UTC"
-#: An update time later than the reference time by more than this belongs to the previous day
-#: (same tolerance as analysis.status.FUTURE_TOLERANCE).
-FUTURE_TOLERANCE = timedelta(minutes=15)
+#: How far an update time may lie after the feed instant and still be that day's (CBP stamps run ahead of
+#: the feed by up to ~40 minutes in the real captures); later than this, it is the previous day's.
+FUTURE_TOLERANCE = timedelta(minutes=60)
+#: Port clocks that agree within this are one instant (the feed writes one instant to the second).
+CLOCK_BIN = timedelta(minutes=1)
 
 _UPDATE_RE = re.compile(
     r"^\s*(?:at\s+)?"
@@ -297,14 +308,18 @@ def _build_frame(
     feed_clock: datetime | None,
 ) -> pd.DataFrame:
     cols: dict[str, list] = {c.name: [] for c in WAITS_COLUMNS}
+    consensus = feed_clock if feed_clock is not None else consensus_clock(crossings, zones)
+    instant = retrieved_at or consensus
     for index, crossing in enumerate(crossings):
-        _add_crossing(cols, crossing, index, source, zones, retrieved_at, feed_clock)
+        _add_crossing(cols, crossing, index, source, zones, instant)
     n = len(cols["port_number"])
     # Build every column in its declared dtype so that conform() only checks (no per-column casts).
     data: dict[str, Any] = {}
     for c in WAITS_COLUMNS:
         if c.name == "retrieved_at":
             data[c.name] = pd.DatetimeIndex([retrieved_at] * n if retrieved_at else [pd.NaT] * n, dtype=UTC_TS)
+        elif c.name == "feed_instant":
+            data[c.name] = pd.DatetimeIndex([instant] * n if instant else [pd.NaT] * n, dtype=UTC_TS)
         elif c.dtype == UTC_TS:
             data[c.name] = pd.DatetimeIndex(cols[c.name], dtype=UTC_TS)
         elif c.dtype == "object":
@@ -321,8 +336,7 @@ def _add_crossing(
     index: int,
     source: str,
     zones: Mapping[str, tuple[str, str]],
-    retrieved_at: datetime | None,
-    feed_clock: datetime | None,
+    instant: datetime | None,
 ) -> None:
     if not isinstance(crossing, dict):
         raise FeedError(source, f"crossing #{index} is {type(crossing).__name__}, not an object")
@@ -360,7 +374,8 @@ def _add_crossing(
         state, tz = None, _label_zone(groups) or FALLBACK_TZ
     zone = ZoneInfo(tz)
 
-    # feed_time: the crossing's own date+time; for the legacy XML (no per-port time) the top-level clock.
+    # feed_time: the crossing's own date+time as written (its clock can be an hour off: Arizona); for the
+    # legacy XML (no per-port time) the feed instant. Update times are placed relative to the feed instant.
     time_text = _text(crossing.get("time"))
     if time_text:
         hms = _TIME_RE.match(time_text)
@@ -368,15 +383,19 @@ def _add_crossing(
             raise fail(f"time {time_text!r} is not HH:MM:SS")
         feed_dt = _local(day, int(hms[1]), int(hms[2]), int(hms[3] or 0), zone, fail,
                          f"date/time {fields['date']} {time_text}")
-    elif feed_clock is not None:
-        feed_dt = feed_clock.astimezone(zone)
+    elif instant is not None:
+        feed_dt = instant.astimezone(zone)
     else:
         feed_dt = None
     feed_ts = pd.Timestamp(feed_dt) if feed_dt is not None else pd.NaT
-    reference = retrieved_at or feed_dt
+    reference = instant or feed_dt
+    if reference is not None:  # "today" is the feed instant's day at the crossing, not the port clock's
+        local_ref = reference.astimezone(zone)
+        day = (local_ref.year, local_ref.month, local_ref.day)
 
     crossing_name = _text(crossing.get("crossing_name")) or None
-    hours = _text(crossing.get("hours")) or None
+    hours = _plain(crossing.get("hours")) or None
+    notice = _plain(crossing.get("construction_notice")) or None
     stale = port_status == "Closed"
     updates: dict[str, tuple[Any, Any]] = {}  # update_time text -> (local Timestamp, UTC datetime)
     rows = 0
@@ -419,7 +438,8 @@ def _add_crossing(
     # Per-crossing values, once per lane row.
     for name, value in (("port_number", port_number), ("border", fields["border"]),
                         ("port_name", fields["port_name"]), ("crossing_name", crossing_name), ("state", state),
-                        ("tz", tz), ("hours", hours), ("port_status", port_status), ("feed_time", feed_ts),
+                        ("tz", tz), ("hours", hours), ("construction_notice", notice),
+                        ("port_status", port_status), ("feed_time", feed_ts),
                         ("stale_reading", stale)):
         cols[name].extend([value] * rows)
 
@@ -442,6 +462,12 @@ def _text(value: Any) -> str:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
     return ""
+
+
+def _plain(value: Any) -> str:
+    """Free text from the feed (hours, notices) as one plain line: whitespace runs collapsed. It stays data:
+    callers escape it before any markup."""
+    return " ".join(_text(value).split())
 
 
 def _count(value: Any, fail, what: str) -> int | None:
@@ -489,8 +515,9 @@ def _local(day: tuple[int, int, int], h: int, mi: int, s: int, zone: ZoneInfo, f
 
 def _update_instant(text: str, day: tuple[int, int, int], zone: ZoneInfo, reference: datetime | None,
                     fail, what: str) -> tuple[pd.Timestamp, datetime]:
-    """'At 10:00 am PDT' on ``day`` in ``zone`` (the label is ignored); the previous day if that is in the
-    future of ``reference`` by more than FUTURE_TOLERANCE. Returns (local Timestamp, UTC datetime)."""
+    """'At 10:00 am PDT' in ``zone`` (the label is ignored) on the day around ``day`` that puts it latest
+    but no more than FUTURE_TOLERANCE after ``reference`` (the feed instant); on ``day`` itself when there
+    is no reference. Returns (local Timestamp, UTC datetime)."""
     m = _UPDATE_RE.match(text)
     if not m:
         raise fail(f"{what} {text!r} is not like 'At 10:00 am PDT'")
@@ -504,10 +531,63 @@ def _update_instant(text: str, day: tuple[int, int, int], zone: ZoneInfo, refere
             raise fail(f"{what} {text!r} is not a clock time")
         h = h % 12 + (12 if m["ap"].lower() == "p" else 0)
     local = _local(day, h, mi, 0, zone, fail, what)
-    if reference is not None and local - reference > FUTURE_TOLERANCE:
-        prev = datetime(*day) - timedelta(days=1)
-        local = _local((prev.year, prev.month, prev.day), h, mi, 0, zone, fail, what)
+    if reference is not None:
+        limit = reference + FUTURE_TOLERANCE
+        for shift in (1, 0, -1, -2):
+            d = datetime(*day) + timedelta(days=shift)
+            cand = _local((d.year, d.month, d.day), h, mi, 0, zone, fail, what)
+            if cand <= limit:
+                local = cand
+                break
     return pd.Timestamp(local), local.astimezone(_UTC)
+
+
+def parse_update_time(text: str, feed_instant: Any, tz: str) -> pd.Timestamp:
+    """Public form of the update-time rule for other sources (RSS, change logs): ``"At Noon CDT"`` seen in a
+    feed taken at ``feed_instant`` (tz-aware) at a crossing in IANA zone ``tz`` -> tz-aware local Timestamp.
+    Raises ValueError when the text is not an update time."""
+    ref = pd.Timestamp(feed_instant).tz_convert("UTC").to_pydatetime()
+    zone = ZoneInfo(tz)
+    local = ref.astimezone(zone)
+
+    def fail(detail: str) -> ValueError:
+        return ValueError(detail)
+    return _update_instant(text, (local.year, local.month, local.day), zone, ref, fail, "update_time")[0]
+
+
+def consensus_clock(crossings: list, zones: Mapping[str, tuple[str, str]]) -> datetime | None:
+    """The payload's own clock: each crossing's ``date`` + ``time`` read in its zone (the reference's, else
+    its update_time label's), binned to the minute; the most common instant wins (ties: the earliest bin
+    with that count, then the earliest time in it). None when no crossing has a readable date and time.
+    A few ports whose CBP clock keeps daylight time (Arizona in summer) are outvoted, never trusted."""
+    votes: dict[int, list[datetime]] = {}
+    for crossing in crossings:
+        if not isinstance(crossing, dict):
+            continue
+        dm, tm = _DATE_MDY_RE.match(_text(crossing.get("date"))), _TIME_RE.match(_text(crossing.get("time")))
+        if not dm or not tm:
+            continue
+        pn = _text(crossing.get("port_number"))
+        known = zones.get(pn)
+        if known is not None:
+            tz = known[1]
+        else:
+            groups = [(k, crossing[k]) for k in MODES if isinstance(crossing.get(k), dict)]
+            tz = _label_zone(groups)
+            if tz is None:
+                continue  # no zone: no vote
+        try:
+            y, m, d = _mdy(dm)
+            naive = datetime(y, m, d, int(tm[1]), int(tm[2]), int(tm[3] or 0))
+        except ValueError:
+            continue
+        utc = naive.replace(tzinfo=ZoneInfo(tz)).astimezone(_UTC)
+        key = int(utc.timestamp() // CLOCK_BIN.total_seconds())
+        votes.setdefault(key, []).append(utc)
+    if not votes:
+        return None
+    best = max(sorted(votes), key=lambda k: len(votes[k]))
+    return min(votes[best])
 
 
 def _to_utc(value: Any, source: str) -> datetime | None:
@@ -525,11 +605,13 @@ def _to_utc(value: Any, source: str) -> datetime | None:
 
 
 def feed_as_of(waits: pd.DataFrame) -> pd.Timestamp | None:
-    """When the feed was taken: latest ``retrieved_at``, else latest ``feed_time`` (UTC)."""
+    """The instant the feed describes (UTC): the latest ``feed_instant`` (HTTP Date / capture time, else the
+    payload's consensus clock), else the latest ``retrieved_at``. Never one port's own ``time``."""
     if waits is None or waits.empty:
         return None
-    rt = waits["retrieved_at"].dropna()
-    if len(rt):
-        return rt.max()
-    ft = [x.tz_convert("UTC") for x in waits["feed_time"].dropna()]
-    return max(ft) if ft else None
+    for col in ("feed_instant", "retrieved_at"):
+        if col in waits.columns:
+            v = waits[col].dropna()
+            if len(v):
+                return v.max()
+    return None

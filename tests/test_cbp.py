@@ -149,12 +149,43 @@ def test_2022_max_lanes_na(waits_2022):
     assert groups["max_lanes"].isna().sum() == 81  # 81 of 228 lane groups say "N/A"
 
 
-def test_2022_update_later_than_feed_belongs_to_previous_day(waits_2022):
-    # Progreso 230902: "time": "12:25:16" but "update_time": "At 1:00 pm CDT" -> 1 pm of June 28.
+def test_2022_update_35_min_ahead_of_the_feed_is_todays(waits_2022):
+    # Progreso Donna 230902: feed at 12:25:16 CDT, "update_time": "At 1:00 pm CDT", 35 min ahead. CBP stamps
+    # run ahead of the feed (up to ~40 min in the real captures): that is today's 1 pm, not yesterday's.
     r = one(waits_2022, "230902", "passenger", "standard")
     assert r["feed_time"] == pd.Timestamp("2022-06-29 12:25:16", tz="America/Chicago")
-    assert r["updated_at"] == pd.Timestamp("2022-06-28 13:00", tz="America/Chicago")
-    assert r["updated_at_utc"] == pd.Timestamp("2022-06-28 18:00", tz="UTC")
+    assert r["updated_at"] == pd.Timestamp("2022-06-29 13:00", tz="America/Chicago")
+    assert r["updated_at_utc"] == pd.Timestamp("2022-06-29 18:00", tz="UTC")
+
+
+def test_2022_arizona_port_clocks_run_an_hour_ahead_and_are_outvoted(raw_2022, zones):
+    """The real 2022 capture (HTTP Date 17:25:15 GMT): Nogales, Lukeville and San Luis write "time"
+    11:25:16 while Douglas and Naco write 10:25:16, all in Arizona (UTC-7 all year). Read in each port's own
+    zone, every other port says 17:25:16 UTC; the consensus is that instant, never one port's clock."""
+    from loaders.cbp import consensus_clock
+    ports = json.loads(raw_2022)
+    by = {p["port_number"]: p["time"] for p in ports}
+    assert {by[p] for p in ("260401", "260402", "260403", "260201", "260801")} == {"11:25:16"}
+    assert {by[p] for p in ("260101", "260301", "250401")} == {"10:25:16"}
+    assert consensus_clock(ports, zones) == pd.Timestamp("2022-06-29 17:25:16", tz="UTC")
+    # Loaded from a file (no HTTP Date), the frame's feed instant is the consensus for every port.
+    df = parse_cbp(raw_2022, source="bwtnew", zones=zones)
+    assert set(df["feed_instant"]) == {pd.Timestamp("2022-06-29 17:25:16", tz="UTC")}
+    nog = one(df, "260401", "passenger", "standard")  # "At 10:00 am MST": 25 min before the feed
+    assert nog["updated_at"] == pd.Timestamp("2022-06-29 10:00", tz="America/Phoenix")
+
+
+def test_hours_and_construction_notice_are_kept_as_plain_text(waits_2022, waits_2014):
+    r = one(waits_2022, "230301", "passenger", "standard")  # Eagle Pass Bridge I
+    assert r["hours"] == "7 am-11 pm"
+    assert r["construction_notice"].startswith("File FinCEN105 - Currency and Monetary Instrument Report")
+    assert pd.isna(one(waits_2022, "250401", "passenger", "standard")["construction_notice"])  # ""
+    # XML: the element's text, its line breaks and indentation collapsed to single spaces.
+    nog = one(waits_2014, "260401", "passenger", "standard")
+    assert nog["construction_notice"] == ("Ready Lane is open from 6AM - 10PM seven days a week. Ready Lane is on "
+                                          "the left side as you approach the port. Go to www.GetYouHome.gov for "
+                                          "more information.")
+    assert pd.isna(one(waits_2014, "090104", "passenger", "standard")["construction_notice"])  # <construction_notice />
 
 
 def test_2022_ports_outside_the_reference_get_zone_from_label(waits_2022):
@@ -170,7 +201,10 @@ def test_2022_ports_outside_the_reference_get_zone_from_label(waits_2022):
 def test_2022_without_retrieved_at_uses_feed_time_as_reference(raw_2022, zones, waits_2022):
     df = parse_cbp(raw_2022, source="bwtnew", zones=zones)
     assert df["retrieved_at"].isna().all()
-    pd.testing.assert_frame_equal(df.drop(columns="retrieved_at"), waits_2022.drop(columns="retrieved_at"))
+    # the payload's consensus clock, one second after the HTTP Date
+    assert set(df["feed_instant"]) == {pd.Timestamp("2022-06-29 17:25:16", tz="UTC")}
+    drop = ["retrieved_at", "feed_instant"]
+    pd.testing.assert_frame_equal(df.drop(columns=drop), waits_2022.drop(columns=drop))
 
 
 def test_wrapper_gives_the_same_frame_as_bare_array(raw_2022, zones, waits_2022):
@@ -187,6 +221,8 @@ def test_future_update_rule_on_derived_payload(raw_2022, zones):
     p["passenger_vehicle_lanes"]["standard_lanes"]["update_time"] = "At 11:00 pm PST"  # must be Dec 31
     p["passenger_vehicle_lanes"]["NEXUS_SENTRI_lanes"]["update_time"] = "At Midnight PST"  # today, 00:00
     p["passenger_vehicle_lanes"]["ready_lanes"]["update_time"] = "At 12:30 am PST"  # 10 min ahead: tolerated
+    p["pedestrian_lanes"]["standard_lanes"]["update_time"] = "At 1:15 am PST"  # 55 min ahead: still today
+    p["pedestrian_lanes"]["ready_lanes"]["update_time"] = "At 1:30 am PST"  # 70 min ahead: yesterday
     df = parse_cbp_json(json.dumps([p]), source="derived", zones=zones)
     assert one(df, "250401", "passenger", "standard")["updated_at"] == pd.Timestamp(
         "2022-12-31 23:00", tz="America/Los_Angeles")
@@ -194,11 +230,21 @@ def test_future_update_rule_on_derived_payload(raw_2022, zones):
         "2023-01-01 00:00", tz="America/Los_Angeles")
     assert one(df, "250401", "passenger", "ready")["updated_at"] == pd.Timestamp(
         "2023-01-01 00:30", tz="America/Los_Angeles")
-    # retrieved_at, when given, is the reference instead of feed_time: 07:00 UTC = 23:00 PST the day before.
+    assert one(df, "250401", "pedestrian", "standard")["updated_at"] == pd.Timestamp(
+        "2023-01-01 01:15", tz="America/Los_Angeles")
+    assert one(df, "250401", "pedestrian", "ready")["updated_at"] == pd.Timestamp(
+        "2022-12-31 01:30", tz="America/Los_Angeles")
+    # retrieved_at (HTTP Date), when given, is the feed instant instead of the payload's clock.
+    # 06:30 UTC = 22:30 PST Dec 31: "At Midnight" is 90 min ahead -> Dec 31 00:00.
     df2 = parse_cbp_json(json.dumps([p]), source="derived", zones=zones,
-                         retrieved_at=pd.Timestamp("2023-01-01 07:00", tz="UTC"))
+                         retrieved_at=pd.Timestamp("2023-01-01 06:30", tz="UTC"))
     assert one(df2, "250401", "passenger", "sentri")["updated_at"] == pd.Timestamp(
         "2022-12-31 00:00", tz="America/Los_Angeles")
+    # 07:40 UTC = 23:40 PST Dec 31: "At Midnight" 20 min ahead is the coming midnight, not 24 h ago.
+    df3 = parse_cbp_json(json.dumps([p]), source="derived", zones=zones,
+                         retrieved_at=pd.Timestamp("2023-01-01 07:40", tz="UTC"))
+    assert one(df3, "250401", "passenger", "sentri")["updated_at"] == pd.Timestamp(
+        "2023-01-01 00:00", tz="America/Los_Angeles")
 
 
 # ---------------------------------------------------------------------------------------------- 2014 XML
