@@ -39,7 +39,8 @@ WAITS_COLUMNS = _cols(
     Column("crossing_name", "string", True, description="NA when the feed gives ''"),
     Column("state", "string", True, description="TX/AZ/CA/... from the crossings reference; NA if unknown"),
     Column("tz", "string", False, description="IANA zone the crossing's local times are in"),
-    Column("hours", "string", True),
+    Column("hours", "string", True, description="posted hours as the feed writes them ('6 am-Midnight')"),
+    Column("construction_notice", "string", True, description="the feed's notice text, plain (escape before markup)"),
     Column("port_status", "string", False, description="'Open' or 'Closed' (authoritative)"),
     Column("mode", "string", False, description="passenger | pedestrian | commercial"),
     Column("lane", "string", False, description="standard | sentri | ready | fast"),
@@ -49,8 +50,11 @@ WAITS_COLUMNS = _cols(
     Column("max_lanes", "Int64", True, "lanes", "per mode; NA when the feed says N/A"),
     Column("updated_at", "object", True, description="tz-aware pd.Timestamp in the crossing's own zone"),
     Column("updated_at_utc", UTC_TS, True, description="the same instant in UTC (vectorised staleness)"),
-    Column("feed_time", "object", True, description="the feed's date+time for the crossing, tz-aware local"),
+    Column("feed_time", "object", True, description="the crossing's own date+time as the feed writes it, tz-aware "
+           "local; NOT the feed instant (Arizona ports run an hour ahead in summer)"),
     Column("retrieved_at", UTC_TS, True, description="when we collected the payload (HTTP Date or capture time)"),
+    Column("feed_instant", UTC_TS, True, description="the instant the payload describes: retrieved_at, else the "
+           "payload's consensus clock (loaders.cbp.consensus_clock)"),
     Column("stale_reading", "boolean", False, description="True for lane readings of a Closed port: never current"),
 )
 
@@ -129,19 +133,66 @@ EVENTS_COLUMNS = _cols(
     Column("line", "Int64", False, description="line in the events file (for error messages)"),
 )
 
-#: Status of each crossing at a time t.
+#: Status of each crossing at a time t (analysis.status.roll_up of MODE_STATUS_COLUMNS): what the map, its
+#: hover, the tables, the export and ``borderwatch status`` all show.
 STATUS_COLUMNS = _cols(
     Column("crossing_id", "string", True),
     Column("port_number", "string", True),
     Column("port_name", "string", False),
     Column("crossing_name", "string", True),
     Column("state", "string", True),
-    Column("status", "string", False, description="open | partial | closed | unknown"),
-    Column("reason", "string", False, description="feed field or event id behind the status"),
-    Column("port_status", "string", True),
-    Column("updated_at", "object", True, description="latest lane update, tz-aware local"),
+    Column("status", "string", False, description="open | partial | closed | unknown, judged on the selected modes"),
+    Column("reason", "string", False, description="why, naming the modes, lanes and event ids behind the status"),
+    Column("notes", "string", True, description="what does not change the status, e.g. 'passenger: Ready lanes closed'"),
+    Column("modes_open", "object", False, description="tuple of modes judged open"),
+    Column("modes_closed", "object", False, description="tuple of modes judged closed"),
+    Column("modes_unknown", "object", False, description="tuple of modes without evidence at t"),
+    Column("port_status", "string", True, description="the feed's port_status when the feed is current at t"),
+    Column("updated_at", "object", True, description="newest reading used at t, tz-aware local; NA when none"),
+    Column("age_minutes", "Int64", True, "minutes", "t minus updated_at"),
+    Column("age_text", "string", True, description="'as of 2 h 32 min ago' when older than 90 minutes"),
+    Column("evidence", "object", False, description="tuple of lane lines used at t ('Passenger standard: 25 min, "
+           "2 lanes open'), mode by mode; empty when the feed says nothing for t"),
+    Column("latest_capture", "object", True, description="the feed instant, tz-aware local (what 'no reading "
+           "at this time' points to)"),
+    Column("hours", "string", True, description="posted hours text (feed, else CBP port information)"),
+    Column("notice", "string", True, description="construction / border notice text, plain"),
     Column("tz", "string", True),
     Column("event_ids", "object", False, description="tuple of active event ids"),
+)
+
+#: Status of each crossing x mode at a time t: the evidence the crossing status is rolled up from.
+MODE_STATUS_COLUMNS = _cols(
+    Column("crossing_id", "string", True),
+    Column("port_number", "string", True),
+    Column("port_name", "string", False),
+    Column("crossing_name", "string", True),
+    Column("state", "string", True),
+    Column("tz", "string", False),
+    Column("mode", "string", False, description="passenger | pedestrian | commercial | rail"),
+    Column("status", "string", False, description="open | closed | unknown"),
+    Column("reason", "string", False, description="the event, port_status or lanes behind the status"),
+    Column("notes", "string", True, description="closed lane types of an open mode, restricting events"),
+    Column("restricted", "boolean", False, description="an active partial-closure event restricts this mode"),
+    Column("outside_hours", "boolean", False, description="a closed reading outside the posted hours"),
+    Column("evidence", "object", False, description="tuple of lane lines used at t"),
+    Column("as_of", "object", True, description="time of the newest evidence used, tz-aware local"),
+    Column("age_minutes", "Int64", True, "minutes", "t minus as_of"),
+    Column("port_status", "string", True, description="the feed's port_status when current at t"),
+    Column("latest_capture", "object", True, description="the feed instant, tz-aware local"),
+    Column("hours", "string", True),
+    Column("notice", "string", True),
+    Column("event_ids", "object", False, description="tuple of active event ids naming the crossing"),
+)
+
+#: CBP per-port "more information" (loaders.portinfo): one row per port.
+PORT_INFO_COLUMNS = _cols(
+    Column("port_number", "string", False),
+    Column("port_name", "string", True),
+    Column("crossing_name", "string", True),
+    Column("hours", "string", True, description="PORT HOURS text"),
+    Column("notice", "string", True, description="BORDER NOTICE text; NA for 'No border notices at this time.'"),
+    Column("retrieved_at", UTC_TS, True),
 )
 
 STATUSES = ("open", "partial", "closed", "unknown")
