@@ -21,7 +21,7 @@ pa.set_memory_pool(pa.system_memory_pool())
 st.set_page_config(page_title="Borderwatch — U.S.–Mexico border crossings", page_icon="🛂",
                    layout="wide", initial_sidebar_state="expanded")
 
-from dashboard import views, warm  # noqa: E402
+from dashboard import status_detail, views, warm  # noqa: E402
 from dashboard.figures.theme import STATUS_STYLE  # noqa: E402
 from dashboard.sections import history as wait_history  # noqa: E402
 from dashboard.filters import FAMILIES, MODES, Filters  # noqa: E402
@@ -63,9 +63,10 @@ def live_waits(_crossings: pd.DataFrame, snapshot_id: str) -> pd.DataFrame:
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def status_all_states(_snap: Snapshot, snapshot_key: str, at: str | None) -> pd.DataFrame:
-    """Status of every crossing at ``at``: it depends on the time only, so state and mode changes reuse it."""
+    """Status of every crossing x mode at ``at``: it depends on the time only, so state and mode changes
+    reuse it (each only rolls it up again)."""
     pre = warm.precomputed("status", snapshot_key, at)
-    return pre if pre is not None else views.status_frame(_snap, Filters(at=at))
+    return pre if pre is not None else views.mode_frame(_snap, Filters(at=at))
 
 
 def status_for(_snap: Snapshot, snapshot_key: str, query: tuple) -> pd.DataFrame:
@@ -220,12 +221,13 @@ def header(snap: Snapshot, f: Filters, status: pd.DataFrame, live_error: str | N
         st.success(f"Live CBP feed, as of {zones}.", icon=":material/sensors:")
     if f.at:
         st.info(f"Status evaluated **as of {f.at}** (local time at each crossing). Curated events apply; "
-                f"wait-time readings count only within 2 hours of the feed time, so crossings without an "
-                f"event are *unknown* at other times.", icon=":material/event:")
+                f"wait-time readings count for 4 hours, so far from a capture crossings without an event are "
+                f"*unknown* (\"no reading at this time\", naming the latest capture).", icon=":material/event:")
     counts = views.status_counts(status)
     cols = st.columns(4)
     for col, key in zip(cols, ("open", "partial", "closed", "unknown")):
         col.metric(f"{STATUS_SYMBOL[key]} {STATUS_STYLE[key]['label']}", counts[key])
+    status_detail.status_help()
 
 
 def crossing_detail(snap: Snapshot, f: Filters, status: pd.DataFrame, qkey: tuple, skey: str,
@@ -238,14 +240,9 @@ def crossing_detail(snap: Snapshot, f: Filters, status: pd.DataFrame, qkey: tupl
     with left:
         row = status[status["crossing_id"] == f.crossing]
         st.markdown(f"**{views.crossing_label(snap, f.crossing)}**")
-        if len(row):
-            r = row.iloc[0]
-            st.markdown(f"{STATUS_SYMBOL[r['status']]} **{STATUS_STYLE[r['status']]['label']}** — {r['reason']}")
-            if not pd.isna(r["updated_at"]):
-                st.caption(f"Latest lane update: {views.fmt_local(r['updated_at'])}")
-        else:
-            st.caption("This crossing is outside the current state/mode filters.")
-        lanes = views.lanes_table(snap, f.crossing)
+        modes = views.mode_display(snap, status_all_states(snap, skey, f.at), f.crossing)
+        status_detail.crossing_status_block(row.iloc[0] if len(row) else None, modes, views.fmt_local)
+        lanes = views.lanes_table(snap, f.crossing, views.at_instant(snap, f))
         if lanes is not None:
             st.dataframe(lanes, hide_index=True, width="stretch")
         else:

@@ -97,17 +97,36 @@ def load_waits(source: str | None):
     return waits, snap.crossings, snap.events, feed_as_of(waits)
 
 
+STATUS_MODES = ("passenger", "pedestrian", "commercial", "rail")
+
+
+def _modes(value: str | None) -> tuple[str, ...] | None:
+    if not value:
+        return None
+    modes = tuple(m.strip().lower() for m in value.split(",") if m.strip())
+    bad = [m for m in modes if m not in STATUS_MODES]
+    if bad:
+        raise BorderwatchError(f"--mode: unknown mode(s) {', '.join(bad)}; choose from {', '.join(STATUS_MODES)}")
+    return modes
+
+
 def cmd_status(args) -> int:
+    """The same per-mode frame the page rolls up: --by-mode prints it, else the crossings judged on --mode."""
     import pandas as pd
 
-    from analysis.status import crossing_status
+    from analysis.status import mode_status, roll_up
     waits, crossings, events, as_of = load_waits(args.source)
     at = _at(args.at)
     if at is None:
         at = as_of if as_of is not None else pd.Timestamp.now(tz="UTC")
-    st = crossing_status(waits, events, crossings, at, states=_states(args.state))
     from loaders.crossings import drop_feed_duplicates
-    write_frame(drop_feed_duplicates(st, crossings).reset_index(drop=True), args.format)
+    modes = _modes(args.mode)
+    mf = mode_status(waits, events, crossings, at, states=_states(args.state))
+    mf = drop_feed_duplicates(mf, crossings).reset_index(drop=True)  # 230103 'Gateway', 240403 'FT HANCOCK'
+    if args.by_mode:
+        write_frame(mf[mf["mode"].isin(modes)].reset_index(drop=True) if modes else mf, args.format)
+    else:
+        write_frame(roll_up(mf, modes), args.format)
     return 0
 
 
@@ -121,7 +140,7 @@ def cmd_waits(args) -> int:
         at = as_of if as_of is not None else pd.Timestamp.now(tz="UTC")
     states = _states(args.state)
     w = waits[waits["state"].isin(states)].copy()
-    # Readings are shown as the feed gave them; 'current' says whether each counts at --at (within 2 h).
+    # Readings are shown as the feed gave them; 'current' says whether each counts at --at (within 4 h).
     w["current"] = current_readings(w, at)
     cols = ["port_number", "port_name", "crossing_name", "state", "port_status", "mode", "lane",
             "operational_status", "delay_minutes", "lanes_open", "max_lanes", "updated_at", "stale_reading",
@@ -222,6 +241,10 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("status", help="status of every crossing (open/partial/closed/unknown) with the reason")
     common(s, src)
     s.add_argument("--at", help="evaluate at this time (ISO date or date-time; naive = each crossing's local time)")
+    s.add_argument("--mode", help="judge crossings on these modes only, comma-separated: "
+                                  "passenger,pedestrian,commercial,rail")
+    s.add_argument("--by-mode", action="store_true",
+                   help="one row per crossing x mode (open/closed/unknown, reason, evidence, as of)")
     s.set_defaults(func=cmd_status)
 
     w = sub.add_parser("waits", help="lane-level wait times: one row per crossing x mode x lane")

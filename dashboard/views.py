@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from loaders.snapshot import Snapshot
-from analysis.status import crossing_status, parse_at
+from analysis.status import mode_status, parse_at, roll_up
 from loaders.crossings import drop_feed_duplicates
 
 from .filters import Filters
@@ -48,22 +48,45 @@ def fmt_local(ts, tz: str | None = None, with_date: bool = True) -> str:
 
 
 # ------------------------------------------------------------------ selection
+def mode_frame(snap: Snapshot, filters: Filters) -> pd.DataFrame:
+    """Status of every crossing x mode (all states) at the filters' time: the one frame the map, its
+    hover, the tables, the export and the CLI are rolled up from. Depends on the time only."""
+    return mode_status(snap.waits, snap.events, snap.crossings, at_instant(snap, filters),
+                       port_info=snap.extra.get("port_info"))
+
+
 def status_frame(snap: Snapshot, filters: Filters) -> pd.DataFrame:
-    st = crossing_status(snap.waits, snap.events, snap.crossings, at_instant(snap, filters),
-                         states=filters.states)
-    return select_status(snap, st, filters)
+    """Crossing status for the filters (states, modes, time): :func:`select_status` of :func:`mode_frame`."""
+    return select_status(snap, mode_frame(snap, filters), filters)
 
 
 def select_status(snap: Snapshot, st: pd.DataFrame, filters: Filters) -> pd.DataFrame:
-    """The rows of a status frame that the filters' states and modes keep (status itself depends only on
-    the time, so a frame computed for all states can be reused)."""
+    """Crossing status for the filters' states and modes, from a per-mode frame (MODE_STATUS_COLUMNS: each
+    crossing is judged on the selected modes only) or from a crossing frame (rows kept or dropped)."""
+    all_modes = tuple(filters.modes) == ("passenger", "pedestrian", "commercial", "rail")
+    if "mode" in st.columns:
+        mf = drop_feed_duplicates(st[st["state"].isin(filters.states)], snap.crossings)
+        return roll_up(mf, None if all_modes else filters.modes).reset_index(drop=True)
     st = st[st["state"].isin(filters.states)]
     st = drop_feed_duplicates(st, snap.crossings)  # 230103 'Gateway', 240403 'FT HANCOCK': never drawn or counted
-    if tuple(filters.modes) != ("passenger", "pedestrian", "commercial", "rail"):
+    if not all_modes:
         modes = dict(zip(snap.crossings["crossing_id"], snap.crossings["modes"]))
         keep = st["crossing_id"].map(lambda c: bool(set(modes.get(c, ())) & set(filters.modes)) if isinstance(c, str) else True)
         st = st[keep.astype(bool)]
     return st.reset_index(drop=True)
+
+
+def mode_display(snap: Snapshot, mf: pd.DataFrame, crossing_id: str) -> pd.DataFrame | None:
+    """One crossing's modes for the crossing detail and its table: mode, status, why, as of (with the date)."""
+    rows = mf[mf["crossing_id"] == crossing_id]
+    if rows.empty:
+        return None
+    return pd.DataFrame({
+        "mode": rows["mode"].map(lambda m: MODE_NAMES.get(m, "Rail" if m == "rail" else m)),
+        "status": rows["status"], "why": rows["reason"],
+        "note": rows["notes"].fillna(""),
+        "as of": [fmt_local(t) if not pd.isna(t) else "—" for t in rows["as_of"]],
+    }).reset_index(drop=True)
 
 
 def status_counts(status: pd.DataFrame) -> dict[str, int]:
@@ -349,9 +372,11 @@ LANE_NAMES = {"standard": "Standard", "sentri": "SENTRI/NEXUS", "ready": "Ready"
 MODE_NAMES = {"passenger": "Passenger vehicles", "pedestrian": "Pedestrians", "commercial": "Commercial"}
 
 
-def lanes_table(snap: Snapshot, crossing_id: str) -> pd.DataFrame | None:
+def lanes_table(snap: Snapshot, crossing_id: str, at=None) -> pd.DataFrame | None:
     """The crossing's lanes as the feed describes them; N/A lane types (that don't exist) are left out;
-    missing waits read 'no reading', never 0."""
+    missing waits read 'no reading', never 0. ``at`` (default: the feed's time) fills the column saying
+    whether each reading counts at that time; times carry their date and year."""
+    from analysis.status import current_readings
     c = snap.crossings[snap.crossings["crossing_id"] == crossing_id]
     if not len(c) or pd.isna(c["port_number"].iloc[0]):
         return None
@@ -359,8 +384,10 @@ def lanes_table(snap: Snapshot, crossing_id: str) -> pd.DataFrame | None:
                    & (snap.waits["operational_status"].fillna("N/A") != "N/A")]
     if w.empty:
         return None
+    at = at if at is not None else snap.cbp_as_of
+    used = current_readings(w, at).tolist() if at is not None else [False] * len(w)
     rows = []
-    for r in w.to_dict("records"):
+    for r, ok in zip(w.to_dict("records"), used):
         if r["stale_reading"]:
             wait = "stale (port closed)"
         elif pd.isna(r["delay_minutes"]):
@@ -372,7 +399,8 @@ def lanes_table(snap: Snapshot, crossing_id: str) -> pd.DataFrame | None:
             lanes = f"{lanes or '–'} of {int(r['max_lanes'])}"
         rows.append({"mode": MODE_NAMES.get(r["mode"], r["mode"]), "lane": LANE_NAMES.get(r["lane"], r["lane"]),
                      "wait": wait, "lanes open": lanes, "status": r["operational_status"],
-                     "updated (local)": fmt_local(r["updated_at"]) if not pd.isna(r["updated_at"]) else ""})
+                     "updated (local)": fmt_local(r["updated_at"]) if not pd.isna(r["updated_at"]) else "",
+                     "at this time": "counts" if ok else "not current"})
     return pd.DataFrame(rows)
 
 
@@ -400,10 +428,12 @@ def sources_markdown(ev: pd.DataFrame) -> str:
 
 
 def status_display(status: pd.DataFrame) -> pd.DataFrame:
-    out = status[["state", "port_name", "crossing_name", "status", "reason", "port_status", "updated_at",
-                  "event_ids", "port_number", "crossing_id"]].copy()
-    out["updated_at"] = out["updated_at"].map(lambda t: fmt_local(t) if not pd.isna(t) else "no reading")
-    out["event_ids"] = out["event_ids"].map("; ".join)
+    out = status[["state", "port_name", "crossing_name", "status", "reason", "notes", "modes_open", "modes_closed",
+                  "modes_unknown", "port_status", "updated_at", "age_text", "hours", "event_ids", "port_number",
+                  "crossing_id"]].copy()
+    out["updated_at"] = out["updated_at"].map(lambda t: fmt_local(t) if not pd.isna(t) else "no reading at this time")
+    for c in ("event_ids", "modes_open", "modes_closed", "modes_unknown"):
+        out[c] = out[c].map("; ".join)
     return out.sort_values(["state", "port_name", "crossing_name"], na_position="first").reset_index(drop=True)
 
 

@@ -60,7 +60,7 @@ def _work(data_dir: Path, listen: tuple[str, int] | None) -> None:
         views.export_available()  # imports the exporter and looks for Chrome once per process
         f = Filters()
         skey, qkey = views.snapshot_key(snap), views.query_key(f)
-        status = views.status_frame(snap, f)
+        status = views.mode_frame(snap, f)  # what the page's status_all_states caches
         _precomputed[("status", skey, f.at)] = status
         _precomputed[("map", skey, qkey)] = views.map_chart(snap, f, views.select_status(snap, status, f))
         _precomputed[("volumes", skey, qkey)] = views.volumes_chart(snap, f)

@@ -106,7 +106,7 @@ def test_pending_only_crossing_is_unknown(default_app):
     spec = map_spec(default_app)
     pts = map_points(spec)
     assert pts["az-san-luis-2"].startswith("Unknown")
-    assert "readings pending" in hover_of(spec, "az-san-luis-2")
+    assert "update pending" in hover_of(spec, "az-san-luis-2")
     # PedWest's feed entry is pending-only too, but the registry says it was closed (April 2020 - Jan. 2023).
     assert pts["ca-san-ysidro-pedwest"].startswith("Closed")
     assert "2020-04-san-ysidro-pedwest-closure" in hover_of(spec, "ca-san-ysidro-pedwest")

@@ -72,6 +72,7 @@ def waits_2022(shared_data: Path, crossings: pd.DataFrame) -> pd.DataFrame:
                     "port_number": pn, "border": port["border"], "port_name": port["port_name"],
                     "crossing_name": port["crossing_name"] or pd.NA, "state": state, "tz": tz,
                     "hours": port["hours"] or pd.NA, "port_status": port["port_status"],
+                    "construction_notice": port.get("construction_notice") or pd.NA, "feed_instant": retrieved,
                     "mode": mode, "lane": lane, "operational_status": op or pd.NA,
                     "delay_minutes": _int(r["delay_minutes"]) if op in ("no delay", "delay") else pd.NA,
                     "lanes_open": _int(r["lanes_open"]), "max_lanes": _int(g["maximum_lanes"]),
@@ -97,6 +98,7 @@ EVENT_STATUS = {
 def status_frame(waits: pd.DataFrame, crossings: pd.DataFrame) -> pd.DataFrame:
     """STATUS_COLUMNS frame: feed-derived status (open / partial when some lanes are closed / unknown when
     every lane is pending), rail bridges and others absent from the feed unknown, plus the three events."""
+    from dashboard.figures.status_map import lane_line
     rows = []
     for c in crossings.to_dict("records"):
         cid, pn = c["crossing_id"], c["port_number"]
@@ -117,9 +119,15 @@ def status_frame(waits: pd.DataFrame, crossings: pd.DataFrame) -> pd.DataFrame:
         events: tuple = ()
         if cid in EVENT_STATUS:
             status, reason, events = EVENT_STATUS[cid]
+        # the lanes the status analysis reports as its evidence (here: every lane the feed describes)
+        evidence = tuple(x for x in (lane_line(r["mode"], r["lane"], r["operational_status"], r["delay_minutes"],
+                                               r["lanes_open"]) for r in w.to_dict("records")) if x)
         rows.append({"crossing_id": cid, "port_number": pn, "port_name": c["port_name"],
                      "crossing_name": c["crossing_name"], "state": c["state"], "status": status,
-                     "reason": reason, "port_status": "Open" if not w.empty else pd.NA, "updated_at": upd,
+                     "reason": reason, "notes": pd.NA, "modes_open": (), "modes_closed": (),
+                     "modes_unknown": (), "port_status": "Open" if not w.empty else pd.NA, "updated_at": upd,
+                     "age_minutes": pd.NA, "age_text": pd.NA, "evidence": evidence,
+                     "latest_capture": pd.NA, "hours": pd.NA, "notice": pd.NA,
                      "tz": c["tz"], "event_ids": events})
     return conform(pd.DataFrame(rows), STATUS_COLUMNS, "test status")
 
@@ -266,13 +274,13 @@ def test_map_hover_lane_waits_and_no_reading(status, waits, crossings):
     table = status_map_table(status, crossings, waits=waits)
     sy = table.set_index("crossing_id").loc["ca-san-ysidro"]
     assert "Passenger standard: 140 min, 5 lanes open" in sy["lanes"]
-    assert sy["updated"] == "updated Jun 29, 10:00 PDT"
+    assert sy["updated"] == "updated 2022-06-29 10:00 PDT"  # not today: with its year
     fig = make_status_map_figure(status, crossings, waits=waits)
     hover = {c[0]: h for t in _status_traces(fig) for c, h in zip(t.customdata, t.hovertext)}
     # Calexico West passenger Ready lanes are 'Lanes Closed' in the 2022 feed: no number, never 0
     assert "Passenger Ready: no reading (Lanes Closed)" in hover["ca-calexico-west"]
     assert "Passenger Ready: 0 min" not in hover["ca-calexico-west"]
-    assert "updated Jun 29" in hover["az-nogales-mariposa"] and "MST" in hover["az-nogales-mariposa"]
+    assert "updated 2022-06-29" in hover["az-nogales-mariposa"] and "MST" in hover["az-nogales-mariposa"]
     assert "Rail bridge" in hover["tx-eagle-pass-rail"]
 
 

@@ -38,7 +38,7 @@ def test_takes_the_snapshot_and_the_default_view_once(warm):
     skey, qkey = views.snapshot_key(snap), views.query_key(f)
     status = warm.precomputed("status", skey, f.at)
     assert status is not None and warm.precomputed("status", skey, f.at) is None
-    assert status.equals(views.status_frame(ref, f))
+    assert status.equals(views.mode_frame(ref, f))
     # the charts are the ones the page would build itself, byte for byte
     for name, build in (("map", lambda: views.map_chart(ref, f, views.select_status(ref, status, f))),
                         ("volumes", lambda: views.volumes_chart(ref, f))):

@@ -19,8 +19,10 @@ and names the siblings; :func:`status_map_table` keeps the true ``lat``/``lon`` 
 """
 from __future__ import annotations
 
+import html
 import math
 import re
+import textwrap
 import weakref
 from collections.abc import Iterable, Sequence
 
@@ -56,8 +58,11 @@ STATE_LABELS = {"CALIFORNIA": (33.45, -116.3), "ARIZONA": (33.2, -111.9), "NEW M
                 "TEXAS": (30.9, -101.0)}
 MEXICO_FILL = "#ebe6dc"
 
-TABLE_COLUMNS = ["crossing_id", "name", "label", "state", "kind", "status", "reason", "updated", "lanes",
-                 "lat", "lon", "map_lat", "map_lon", "shares_point_with"]
+TABLE_COLUMNS = ["crossing_id", "name", "label", "state", "kind", "status", "reason", "notes", "modes", "updated",
+                 "lanes", "hours", "notice", "lat", "lon", "map_lat", "map_lon", "shares_point_with"]
+#: How the hover names a mode's state.
+MODE_WORDS = {"passenger": "passenger vehicles", "pedestrian": "pedestrians", "commercial": "commercial vehicles",
+              "rail": "rail"}
 
 
 def _isna(v: object) -> bool:
@@ -75,13 +80,29 @@ def _name(port_name: object, crossing_name: object) -> str:
     return p or c
 
 
-def format_updated(ts: object) -> str:
-    """``"updated Jun 29, 10:00 PDT"`` in the timestamp's own zone, ``"no update time"`` when missing."""
+def format_updated(ts: object, today: object = None) -> str:
+    """``"updated 10:00 PDT"`` when the timestamp is today (in its own zone), else with its date and year:
+    ``"updated 2022-06-29 10:00 PDT"``; ``"no update time"`` when missing. ``today`` (a date) for tests."""
     if _isna(ts) or ts is None:
         return "no update time"
     t = pd.Timestamp(ts)
     zone = t.strftime("%Z") if t.tzinfo is not None else "local"
-    return f"updated {t.strftime('%b')} {t.day}, {t.strftime('%H:%M')} {zone}"
+    now = today if today is not None else (pd.Timestamp.now(tz=t.tzinfo).date() if t.tzinfo else None)
+    if now is not None and t.date() == now:
+        return f"updated {t.strftime('%H:%M')} {zone}"
+    return f"updated {t.strftime('%Y-%m-%d %H:%M')} {zone}"
+
+
+def _modes_line(open_: object, closed: object, unknown: object) -> str:
+    """'open: passenger vehicles, pedestrians · closed: commercial vehicles · unknown: rail'."""
+    parts = []
+    n = sum(len(ms) for ms in (open_, closed, unknown) if isinstance(ms, (tuple, list)))
+    if n < 2:
+        return ""  # one mode: the status line says it all
+    for word, ms in (("open", open_), ("closed", closed), ("unknown", unknown)):
+        if isinstance(ms, (tuple, list)) and ms:
+            parts.append(f"{word}: {', '.join(MODE_WORDS.get(m, m) for m in ms)}")
+    return " · ".join(parts)
 
 
 def lane_line(mode: str, lane: str, operational_status: object, delay: object, lanes_open: object,
@@ -211,29 +232,51 @@ def status_map_table(status: pd.DataFrame, crossings: pd.DataFrame, *, waits: pd
                if not _isna(p)}
     states = None if states is None else [str(x) for x in states]
     wanted = None if states is None else set(states)
-    picked: dict[str, tuple] = {}  # crossing_id -> status row; a later row for a crossing replaces it
-    for c, p, st, reason, updated in zip(status["crossing_id"].tolist(), status["port_number"].tolist(),
-                                         status["status"].tolist(), status["reason"].tolist(),
-                                         status["updated_at"].tolist()):
+    picked: dict[str, dict] = {}  # crossing_id -> status row; a later row for a crossing replaces it
+    # The status frame carries the evidence used at its time (STATUS_COLUMNS): lanes come from it, so the
+    # hover never shows another time's readings as current. Frames without it fall back to the feed's lanes.
+    has_evidence = "evidence" in status.columns
+    extra = [c for c in ("notes", "modes_open", "modes_closed", "modes_unknown", "hours", "notice", "evidence",
+                         "age_text", "latest_capture") if c in status.columns]
+    keys = ["crossing_id", "port_number", "status", "reason", "updated_at"] + extra
+    for vals in zip(*(status[k].tolist() for k in keys)):
+        row = dict(zip(keys, vals))
+        c, p = row["crossing_id"], row["port_number"]
         cid = c if not _isna(c) else by_port.get(str(p)) if not _isna(p) else None
         if cid not in cx or (wanted is not None and cx[cid][4] not in wanted):
             continue
         picked.pop(cid, None)
-        picked[cid] = (st, reason, updated)
-    lanes = _lane_lines(waits)
+        picked[cid] = row
+    lanes = _lane_lines(waits) if not has_evidence else {}
     recs = []
-    for cid, (st, reason, updated) in picked.items():
+    for cid, row in picked.items():
         _, pn, port_name, crossing_name, state, kind, lat, lon = cx[cid]
+        st, reason, updated = row["status"], row["reason"], row["updated_at"]
+        if has_evidence:
+            lane_text = "; ".join(row["evidence"])
+            if _isna(updated):
+                cap = row.get("latest_capture")
+                upd = (f"latest capture {pd.Timestamp(cap).strftime('%Y-%m-%d %H:%M %Z')}" if not _isna(cap)
+                       else "no update time")
+            else:
+                upd = format_updated(updated) + (f", {row['age_text']}" if not _isna(row.get("age_text")) else "")
+        else:
+            lane_text = "; ".join(lanes.get(str(pn), [])) if not _isna(pn) else ""
+            upd = format_updated(updated)
         recs.append({
             "crossing_id": str(cid), "name": _name(port_name, crossing_name),
             "label": short_name(port_name, crossing_name, kind), "state": str(state), "kind": str(kind),
             "status": str(st) if str(st) in STATUS_STYLE else "unknown",
-            "reason": "" if _isna(reason) else str(reason), "updated": format_updated(updated),
-            "lanes": "; ".join(lanes.get(str(pn), [])) if not _isna(pn) else "",
+            "reason": "" if _isna(reason) else str(reason),
+            "notes": "" if _isna(row.get("notes")) else str(row["notes"]),
+            "modes": _modes_line(row.get("modes_open"), row.get("modes_closed"), row.get("modes_unknown")),
+            "updated": upd, "lanes": lane_text,
+            "hours": "" if _isna(row.get("hours")) else str(row["hours"]),
+            "notice": "" if _isna(row.get("notice")) else str(row["notice"]),
             "lat": float(lat), "lon": float(lon),
         })
     if not recs:
-        rows = pd.DataFrame({k: [] for k in TABLE_COLUMNS[:11]})
+        rows = pd.DataFrame({k: [] for k in TABLE_COLUMNS[:15]})
         return rows.assign(map_lat=[], map_lon=[], shares_point_with=[])[TABLE_COLUMNS]
     lon_range, _ = _view_ranges([r["lat"] for r in recs], [r["lon"] for r in recs], states=states or ())
     radius = max(FAN_MIN_DEG, FAN_SHARE * (lon_range[1] - lon_range[0]))
@@ -254,7 +297,7 @@ def status_map_table(status: pd.DataFrame, crossings: pd.DataFrame, *, waits: pd
     for r in recs:
         if seen[r["label"]] > 1:
             r["label"] = re.sub(r" Rail Bridge$", " rail", r["name"].replace(" – ", " "))
-    rows = pd.DataFrame({k: [r[k] for r in recs] for k in TABLE_COLUMNS[:11]})
+    rows = pd.DataFrame({k: [r[k] for r in recs] for k in TABLE_COLUMNS[:15]})
     map_lat, map_lon, sib = _fan_out(rows, radius)
     rows["map_lat"], rows["map_lon"], rows["shares_point_with"] = map_lat, map_lon, sib
     return rows[TABLE_COLUMNS]
@@ -349,22 +392,38 @@ def _place_labels(table: pd.DataFrame, lon_range: list[float], lat_range: list[f
     return out
 
 
+#: Longest notice shown in a hover (the full text is in the crossing detail and the data table).
+NOTICE_CHARS = 160
+
+
 def _hover(r: dict) -> str:
+    """The marker's hover. Every data-derived text is HTML-escaped: plotly renders hover text as markup."""
+    def e(text: str, width: int = 72) -> str:  # escaped, wrapped to hover width
+        return "<br>".join(html.escape(x) for x in textwrap.wrap(str(text), width, break_on_hyphens=False)) or ""
     style = STATUS_STYLE[r["status"]]
-    parts = [f"<b>{r['name']}</b> ({r['state']})"]
+    parts = [f"<b>{e(r['name'])}</b> ({e(r['state'])})"]
     head = f"Status: <b>{style['label']}</b>"
     if r["reason"]:
-        head += f" — {r['reason']}"
+        head += " — " + e(r["reason"])
     parts.append(head)
+    if r.get("modes") and r["kind"] == "port":
+        parts.append(e(r["modes"]))
+    if r.get("notes"):
+        parts.append(f"Note: {e(r['notes'])}")
     if r["kind"] != "port":
         parts.append(f"{KIND_LABELS.get(r['kind'], r['kind'])}: not in the CBP wait-time feed")
     if r["lanes"]:
-        parts.extend(r["lanes"].split("; "))
+        parts.extend(e(x) for x in r["lanes"].split("; "))
     elif r["kind"] == "port":
-        parts.append("no lane readings")
-    parts.append(r["updated"])
+        parts.append("no lane readings at this time")
+    parts.append(e(r["updated"]))
+    if r.get("hours"):
+        parts.append(f"Posted hours: {e(r['hours'])}")
+    if r.get("notice"):
+        n = r["notice"] if len(r["notice"]) <= NOTICE_CHARS else r["notice"][:NOTICE_CHARS - 1].rstrip() + "…"
+        parts.append(f"Notice: {e(n)}")
     if r["shares_point_with"]:
-        parts.append(f"<i>shares its map point with {r['shares_point_with']}; marker offset for clarity</i>")
+        parts.append(f"<i>shares its map point with {e(r['shares_point_with'])}; marker offset for clarity</i>")
     return "<br>".join(parts)
 
 
