@@ -71,7 +71,7 @@ def waits_as_of(readings: pd.DataFrame, crossings: pd.DataFrame, at: pd.Timestam
     frame = pd.DataFrame({
         "port_number": r["port_number"].astype(str).to_numpy(), "border": "Mexican Border",
         "port_name": c["port_name"].to_numpy(), "crossing_name": c["crossing_name"].to_numpy(),
-        "state": c["state"].to_numpy(), "tz": tz, "hours": pd.NA,
+        "state": c["state"].to_numpy(), "tz": tz, "hours": pd.NA, "construction_notice": pd.NA,
         "port_status": port_status.fillna("Open").to_numpy(),
         "mode": r["mode"].to_numpy(), "lane": r["lane"].to_numpy(),
         "operational_status": r["operational_status"].to_numpy(),
@@ -79,11 +79,12 @@ def waits_as_of(readings: pd.DataFrame, crossings: pd.DataFrame, at: pd.Timestam
         "lanes_open": r["lanes_open"].astype("Int64").to_numpy(),
         "max_lanes": pd.array([pd.NA] * len(r), dtype="Int64"),
         "updated_at": local, "updated_at_utc": src.to_numpy(), "feed_time": local,
-        "retrieved_at": retrieved.to_numpy(),
+        "retrieved_at": retrieved.to_numpy(), "feed_instant": retrieved.to_numpy(),
         "stale_reading": (port_status == "Closed").fillna(False).to_numpy(),
     })
     frame["updated_at_utc"] = pd.to_datetime(frame["updated_at_utc"], utc=True)
     frame["retrieved_at"] = pd.to_datetime(frame["retrieved_at"], utc=True)
+    frame["feed_instant"] = pd.to_datetime(frame["feed_instant"], utc=True)
     return conform(frame, WAITS_COLUMNS, "history as of")
 
 
