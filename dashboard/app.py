@@ -69,7 +69,9 @@ def status_all_states(_snap: Snapshot, snapshot_key: str, at: str | None) -> pd.
     return pre if pre is not None else views.mode_frame(_snap, Filters(at=at))
 
 
+@st.cache_resource(max_entries=64, show_spinner=False)
 def status_for(_snap: Snapshot, snapshot_key: str, query: tuple) -> pd.DataFrame:
+    """The crossings judged on the view's states and modes (rolled up once per distinct view; read-only)."""
     f = Filters.from_query(dict(query))
     return views.select_status(_snap, status_all_states(_snap, snapshot_key, f.at), f)
 
