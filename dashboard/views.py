@@ -52,7 +52,19 @@ def mode_frame(snap: Snapshot, filters: Filters) -> pd.DataFrame:
     """Status of every crossing x mode (all states) at the filters' time: the one frame the map, its
     hover, the tables, the export and the CLI are rolled up from. Depends on the time only."""
     return mode_status(snap.waits, snap.events, snap.crossings, at_instant(snap, filters),
-                       port_info=snap.extra.get("port_info"))
+                       port_info=port_info(snap))
+
+
+def port_info(snap: Snapshot) -> pd.DataFrame | None:
+    """CBP's per-port "more information" saved with the snapshot (a manifest file of role ``portinfo``:
+    one JSON file or a folder of them, see loaders.portinfo), else None. Read once per snapshot."""
+    def build():
+        f = next((x for x in snap.manifest.get("files", []) if x.get("role") == "portinfo" and x.get("path")), None)
+        if f is None:
+            return None
+        from loaders.portinfo import read_port_info
+        return read_port_info(snap.data_dir / f["path"])
+    return memo(snap, "port_info", build)
 
 
 def status_frame(snap: Snapshot, filters: Filters) -> pd.DataFrame:

@@ -96,9 +96,9 @@ def format_updated(ts: object, today: object = None) -> str:
 def _modes_line(open_: object, closed: object, unknown: object) -> str:
     """'open: passenger vehicles, pedestrians · closed: commercial vehicles · unknown: rail'."""
     parts = []
-    n = sum(len(ms) for ms in (open_, closed, unknown) if isinstance(ms, (tuple, list)))
-    if n < 2:
-        return ""  # one mode: the status line says it all
+    kinds = sum(1 for ms in (open_, closed, unknown) if isinstance(ms, (tuple, list)) and ms)
+    if kinds < 2:
+        return ""  # every mode alike: the status line says it all
     for word, ms in (("open", open_), ("closed", closed), ("unknown", unknown)):
         if isinstance(ms, (tuple, list)) and ms:
             parts.append(f"{word}: {', '.join(MODE_WORDS.get(m, m) for m in ms)}")
@@ -252,12 +252,14 @@ def status_map_table(status: pd.DataFrame, crossings: pd.DataFrame, *, waits: pd
     for cid, row in picked.items():
         _, pn, port_name, crossing_name, state, kind, lat, lon = cx[cid]
         st, reason, updated = row["status"], row["reason"], row["updated_at"]
+        stale_text = ""  # hours and notices are the capture's: say which, when it is not current
         if has_evidence:
             lane_text = "; ".join(row["evidence"])
             if _isna(updated):
                 cap = row.get("latest_capture")
                 upd = (f"latest capture {pd.Timestamp(cap).strftime('%Y-%m-%d %H:%M %Z')}" if not _isna(cap)
                        else "no update time")
+                stale_text = f" (at the {pd.Timestamp(cap).strftime('%Y-%m-%d')} capture)" if not _isna(cap) else ""
             else:
                 upd = format_updated(updated) + (f", {row['age_text']}" if not _isna(row.get("age_text")) else "")
         else:
@@ -271,8 +273,8 @@ def status_map_table(status: pd.DataFrame, crossings: pd.DataFrame, *, waits: pd
             "notes": "" if _isna(row.get("notes")) else str(row["notes"]),
             "modes": _modes_line(row.get("modes_open"), row.get("modes_closed"), row.get("modes_unknown")),
             "updated": upd, "lanes": lane_text,
-            "hours": "" if _isna(row.get("hours")) else str(row["hours"]),
-            "notice": "" if _isna(row.get("notice")) else str(row["notice"]),
+            "hours": "" if _isna(row.get("hours")) else str(row["hours"]) + stale_text,
+            "notice": "" if _isna(row.get("notice")) else str(row["notice"]) + stale_text,
             "lat": float(lat), "lon": float(lon),
         })
     if not recs:
