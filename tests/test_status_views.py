@@ -1,0 +1,74 @@
+"""One status frame feeds the page, the hover, the exported map table and the CLI: they agree, and at a
+date far from any capture none of them shows the capture's readings as current."""
+import contextlib
+import io
+import json
+
+import pandas as pd
+
+from dashboard import views
+from dashboard.figures.status_map import format_updated, status_map_table
+from dashboard.filters import Filters
+
+
+def _cli(*args):
+    from dashboard.cli import main
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        assert main([*args, "--format", "json"]) == 0
+    return json.loads(buf.getvalue())
+
+
+def test_page_map_table_and_cli_agree(snapshot):
+    for f, args in ((Filters(), ()), (Filters(states=("TX",), at="2023-12-20"), ("--state", "TX", "--at", "2023-12-20")),
+                    (Filters(modes=("commercial",)), ("--mode", "commercial"))):
+        page = views.status_frame(snapshot, f).set_index("crossing_id")["status"].to_dict()
+        table = views.map_chart(snapshot, f, views.status_frame(snapshot, f)).table
+        drawn = dict(zip(table["crossing_id"], table["status"]))
+        cli = {r["crossing_id"]: r["status"] for r in _cli("status", *args)}
+        assert page == cli, f
+        assert drawn == {c: s for c, s in page.items() if c in drawn} and len(drawn) == len(page), f
+
+
+def test_cli_by_mode_is_the_page_mode_frame(snapshot):
+    rows = _cli("status", "--by-mode", "--state", "TX")
+    mf = views.mode_frame(snapshot, Filters())
+    mf = mf[(mf["state"] == "TX")]
+    got = {(r["crossing_id"], r["mode"]): r["status"] for r in rows}
+    want = {(c, m): s for c, m, s in zip(mf["crossing_id"], mf["mode"], mf["status"]) if (c, m) in got}
+    assert got == want and len(got) >= 60
+    assert got[("tx-pharr", "passenger")] == "closed" and got[("tx-pharr", "commercial")] == "open"
+
+
+def test_past_date_shows_no_reading_as_current(snapshot):
+    f = Filters(states=("TX",), at="2023-12-20")
+    t = views.map_chart(snapshot, f, views.status_frame(snapshot, f)).table.set_index("crossing_id")
+    ep = t.loc["tx-eagle-pass-bridge-1"]
+    assert ep["status"] == "partial"  # vehicles suspended, pedestrians not
+    assert ep["lanes"] == ""  # no 2022 lane readings under a 2023 status
+    assert ep["updated"] == "latest capture 2022-06-29 12:25 CDT"
+    assert ep["hours"] == "7 am-11 pm (at the 2022-06-29 capture)"
+    assert "no reading at this time (latest capture 2022-06-29 12:25 CDT)" in t.loc["tx-laredo-bridge-1", "reason"]
+    assert (t["lanes"] == "").all()
+    lanes = views.lanes_table(snapshot, "tx-laredo-bridge-1", views.at_instant(snapshot, f))
+    assert set(lanes["at this time"]) == {"not current"}
+    assert all(u.startswith("2022-06-29") for u in lanes["updated (local)"] if u)
+
+
+def test_update_times_carry_the_year_unless_today():
+    ts = pd.Timestamp("2022-06-29 10:00", tz="America/Los_Angeles")
+    assert format_updated(ts) == "updated 2022-06-29 10:00 PDT"
+    assert format_updated(ts, today=ts.date()) == "updated 10:00 PDT"
+
+
+def test_feed_text_is_escaped_in_the_hover(snapshot):
+    f = Filters(states=("CA",))
+    st = views.status_frame(snapshot, f).copy()
+    i = st.index[st["crossing_id"] == "ca-tecate"][0]
+    st.loc[i, "notice"] = "<script>alert(1)</script> Lane 3 & 4"
+    fig = views.map_chart(snapshot, f, st).figure
+    hover = [h for tr in fig.data if tr.customdata is not None for c, h in zip(tr.customdata, tr.hovertext)
+             if c[0] == "ca-tecate"][0]
+    assert "<script>" not in hover and "&lt;script&gt;alert(1)&lt;/script&gt; Lane 3 &amp; 4" in hover
+    assert status_map_table(st, snapshot.crossings, states=("CA",)).set_index("crossing_id").loc[
+        "ca-tecate", "notice"].startswith("<script>")  # the data table keeps the text as data
