@@ -113,3 +113,16 @@ def test_nearby_figure_order_and_notes(readings, crossings):
     bar = fig.data[0]
     assert list(bar.x[:2]) == [120, 140] and bar.y[1].endswith("(selected)")
     assert any("no current reading" in (a.text or "") for a in fig.layout.annotations)
+
+
+def test_nearby_from_the_live_feed_shape(snapshot, readings):
+    """With the live source on, 'nearby' reads the feed (here the embedded 2022 capture, at its own time)."""
+    from dashboard import history_views as hv
+    at = snapshot.cbp_as_of
+    c = hv.HistoryChoice(crossing_id="ca-san-ysidro", at=at)
+    spec = hv.nearby_chart(snapshot, readings.iloc[:0], c, "test", at=at, live_waits=snapshot.waits)
+    t = spec.table.set_index("crossing_id")
+    w = snapshot.waits
+    sy = w[(w["port_number"] == "250401") & (w["mode"] == "passenger") & (w["lane"] == "standard")]
+    assert t.loc["ca-san-ysidro", "delay_minutes"] == sy["delay_minutes"].iloc[0]
+    assert "live CBP feed" in spec.figure.layout.annotations[-1].text

@@ -81,3 +81,23 @@ def test_lane_change_rebuilds_heatmap(with_history):
     at.selectbox(key="w_hlane").set_value("passenger:sentri").run()
     assert not at.exception
     assert "SENTRI/NEXUS" in heatmap(at)["layout"]["title"]["text"]
+
+
+@pytest.mark.parametrize("tab, check", [
+    ("Wait trend", lambda at, s: "Wait trend — San Ysidro (CA)" in s[-1]["layout"]["title"]["text"]),
+    ("SENTRI / Ready savings", lambda at, s: any(t.get("meta") == "sentri" for t in s[-1]["data"])),
+    ("Fastest nearby", lambda at, s: "Fastest nearby — San Ysidro (CA)" in s[-1]["layout"]["title"]["text"]),
+    ("Map at a past time", lambda at, s: any("as of 2026-09-02 07:30 PDT" in i.value for i in at.info)),
+    ("Data quality", lambda at, s: any(m.label == "Outliers flagged" and m.value == "1" for m in at.metric)),
+])
+def test_each_tab_builds_only_when_open(with_history, tab, check):
+    at = new_app(hcrossing="ca-san-ysidro", hfrom="2026-08-25", hto="2026-10-11", hat="2026-09-02T07:30")
+    n_before = len(specs(at))
+    at.session_state["w_htab"] = tab
+    at.run()
+    assert not at.exception, at.exception
+    s = specs(at)
+    # the open tab's chart replaces the heatmap: one history chart at a time
+    assert len(s) == n_before - (1 if tab == "Data quality" else 0)
+    assert not any(t.get("type") == "heatmap" for sp in s for t in sp["data"])
+    assert check(at, s)

@@ -121,6 +121,12 @@ def _readings(_src: HistorySource, revision: str, crossing_id: str, start: str |
 @st.cache_resource(max_entries=64, show_spinner=False)
 def _chart(_src: HistorySource, _snap, snapshot_key: str, revision: str, name: str, choice: hv.HistoryChoice):
     s = lambda t: t.isoformat() if t is not None else None  # noqa: E731
+    if name == "nearby_live":  # the live feed is on: 'now' is the feed's own time
+        at = _snap.cbp_as_of
+        live = hv.HistoryChoice(crossing_id=choice.crossing_id, mode=choice.mode, lane=choice.lane, at=at,
+                                radius_km=choice.radius_km)
+        return hv.nearby_chart(_snap, _latest(_src, revision, None).iloc[:0], live, revision, at=at,
+                               live_waits=_snap.waits)
     if name in ("map", "nearby"):
         latest = _latest(_src, revision, s(choice.at))
         if name == "map":
@@ -291,10 +297,15 @@ def history_section(snap, f, export_ok: bool, chart_block, source: HistorySource
                         export_ok=export_ok)
     if t_near.open:
         with t_near:
-            st.caption(f"As of {views.fmt_local(at, tz)} (the as-of time below the tabs), within "
-                       f"{choice.radius_km:g} km.")
-            chart_block(_chart(src, snap, skey, revision, "nearby", choice), key="h_nearby_chart",
-                        export_ok=export_ok)
+            live = snap.label == "live CBP feed" and not ss.get("w_hat_on")
+            if live:
+                st.caption(f"Now, from the live CBP feed, within {choice.radius_km:g} km. Turn on 'Choose the "
+                           f"as-of time' to see another time from the history.")
+            else:
+                st.caption(f"As of {views.fmt_local(at, tz)} (from the history; switch the data source to the live "
+                           f"feed for now), within {choice.radius_km:g} km.")
+            chart_block(_chart(src, snap, skey, revision, "nearby_live" if live else "nearby", choice),
+                        key="h_nearby_chart", export_ok=export_ok)
     if t_map.open:
         with t_map:
             spec, summary = _chart(src, snap, skey, revision, "map", choice)
