@@ -283,7 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
         pass
     else:
         add_export_parser(sub)
-    from .history_cli import add_history_parser  # last: extends the store's 'history' group if present
+    from .history_analysis_cli import add_history_parser  # last: extends the store's 'history' group if present
     add_history_parser(sub)
     return p
 

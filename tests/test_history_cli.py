@@ -23,7 +23,7 @@ def run(*argv):
     """Run ``borderwatch history <argv>`` through the real entry point when the history group exists, else
     through a parser holding only these subcommands. Returns (exit code, stdout, stderr)."""
     from dashboard import cli
-    from dashboard.history_cli import add_history_analysis_commands
+    from dashboard.history_analysis_cli import add_history_analysis_commands
     out, err = io.StringIO(), io.StringIO()
     parser = cli.build_parser()
     has_group = any(isinstance(a, argparse._SubParsersAction) and "history" in a.choices for a in parser._actions)

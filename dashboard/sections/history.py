@@ -90,7 +90,7 @@ def open_source() -> HistorySource | None:
     None when there is none (no store package, or no readable store)."""
     path = os.environ.get(HISTORY_FILE_ENV, "").strip()
     if path:
-        from dashboard.history_cli import read_readings_file
+        from dashboard.history_analysis_cli import read_readings_file
         return FrameSource(read_readings_file(Path(path)), label=path)
     try:
         from history.store import Store

@@ -1,4 +1,5 @@
-"""``borderwatch history heatmap|trend|savings|nearby|quality|asof``: the History section's answers on
+"""``borderwatch history heatmap|trend|savings|nearby|quality|asof`` (the store's own history commands live in
+dashboard/history_cli.py): the History section's answers on
 the command line, from the history store (``--file`` reads a ``borderwatch history export`` CSV/Parquet
 instead). Each prints the table behind the chart (``--format table|csv|json``); ``--image PATH`` also writes
 the chart (.png/.svg/.pdf) exactly as the page draws it.
