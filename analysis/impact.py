@@ -76,9 +76,12 @@ def event_crossings(event: dict, crossings: pd.DataFrame) -> pd.DataFrame:
 
 
 def event_modes(event: dict, ev_crossings: pd.DataFrame) -> tuple[str, ...]:
+    """The modes an event closes; ``all`` means every mode (pedestrians too, even where the reference
+    table lists none: BTS counts Lukeville's pedestrians although the feed has no pedestrian lanes)."""
     modes = tuple(event["modes"])
     if "all" in modes:
-        return tuple(sorted({m for ms in ev_crossings["modes"] for m in ms}))
+        from loaders.crossings import MODES
+        return tuple(MODES)
     return modes
 
 

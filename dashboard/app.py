@@ -24,6 +24,7 @@ st.set_page_config(page_title="Borderwatch — U.S.–Mexico border crossings", 
 from dashboard import status_detail, views, warm  # noqa: E402
 from dashboard.figures.theme import STATUS_STYLE  # noqa: E402
 from dashboard.sections import history as wait_history  # noqa: E402
+from dashboard.sections import impact as closure  # noqa: E402
 from dashboard.filters import FAMILIES, MODES, Filters  # noqa: E402
 from loaders.config import STATES, get_settings  # noqa: E402
 from loaders.errors import BorderwatchError  # noqa: E402
@@ -147,7 +148,7 @@ def filters_from_widgets(snap: Snapshot) -> Filters:
 
 
 def sync_url(f: Filters) -> None:
-    want = wait_history.keep_in_url(f.to_query())
+    want = closure.keep_in_url(wait_history.keep_in_url(f.to_query()))
     if {k: st.query_params.get(k) for k in st.query_params.keys()} != want:
         st.query_params.from_dict(want)
 
@@ -197,7 +198,8 @@ def events_table(ev: pd.DataFrame) -> None:
     """The events with a clickable first source, and every source behind an expander."""
     st.dataframe(views.events_display(ev), hide_index=True, width="stretch",
                  column_config={"source": st.column_config.LinkColumn(
-                     "source", display_text=r"https?://(?:www\.)?([^/]+)")})
+                     "source", display_text=r"https?://(?:www\.)?([^/]+)"),
+                     "impact": st.column_config.LinkColumn("impact", display_text="show impact")})
     with st.expander(f"All sources ({sum(len(u) for u in ev['source_urls'])} links)"):
         st.markdown(views.sources_markdown(ev))
 
@@ -355,6 +357,7 @@ def main() -> None:
         with t_tab:
             st.dataframe(views.status_display(status), hide_index=True, width="stretch")
     wait_history.history_section(snap, f, export_ok, chart_block)
+    closure.closure_section(snap, export_ok, chart_block)
     st.caption(views.source_line(snap, cbp=True, bts=True, events=True, states=f.states)
                + " · CBP and BTS data are U.S. government works. Times are local to each crossing.")
 

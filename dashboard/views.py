@@ -15,6 +15,8 @@ from loaders.crossings import drop_feed_duplicates
 
 from .filters import Filters
 
+#: Event kinds whose impact on the counts the closure section measures (linked from the events table).
+IMPACT_LINK_KINDS = ("closure", "partial_closure", "suspension", "rail_suspension")
 #: Event kinds that belong on the volume charts' time axis.
 CHART_EVENT_KINDS = ("closure", "partial_closure", "suspension", "rail_suspension", "reopening", "policy")
 
@@ -425,6 +427,8 @@ def events_display(ev: pd.DataFrame) -> pd.DataFrame:
         "confidence": ev["confidence"], "summary": ev["summary"],
         "source": ev["source_urls"].map(lambda u: u[0] if u else None),
         "more sources": ev["source_urls"].map(lambda u: max(len(u) - 1, 0)),
+        "impact": [f"?impact={i}#closure-impact" if k in IMPACT_LINK_KINDS and d != "southbound" else None
+                   for i, k, d in zip(ev["id"], ev["kind"], ev["direction"])],
     })
     return out.reset_index(drop=True)
 

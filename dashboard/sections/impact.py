@@ -1,0 +1,106 @@
+"""The "Closure impact" section of the page: pick a registry event (or open ``?impact=EVENT_ID``), see what
+it cost at the closed crossing and what appeared at its neighbours, with the method and its limits; and
+the outage candidates nobody recorded (from the monthly counts, and from the wait-time history when a
+history store exists)."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import impact_views as iv
+from dashboard import views
+from loaders.errors import BorderwatchError
+
+URL_KEYS = ("impact", "impact_measure", "impact_level")
+
+
+def url_state() -> dict[str, str]:
+    """The section's part of the page address (kept by app.sync_url through Filters.extra)."""
+    ss = st.session_state
+    if "w_impact" not in ss:  # first run of the session: from the URL
+        ss["w_impact"] = st.query_params.get("impact") or None
+        ss["w_impact_measure"] = st.query_params.get("impact_measure") or None
+        ss["w_impact_level"] = st.query_params.get("impact_level") or None
+    out = {}
+    for key in URL_KEYS:
+        v = ss.get(f"w_{key}")
+        if v:
+            out[key] = str(v)
+    return out
+
+
+def keep_in_url(want: dict[str, str]) -> dict[str, str]:
+    """``want`` (the filters' query) plus this section's keys, for app.sync_url."""
+    return {**want, **url_state()}
+
+
+@st.cache_resource(max_entries=32, show_spinner="Computing the closure's impact…")
+def _chart(_snap, key: str, event_id: str, measure: str | None, level: str | None):
+    return iv.impact_chart(_snap, event_id, measure=measure, level=level)
+
+
+def closure_section(snap, export_ok: bool, chart_block) -> None:
+    """Render the section. ``chart_block`` is the page's chart + downloads + table helper."""
+    st.subheader("Closure impact: what a closure cost, and where the traffic went", anchor="closure-impact")
+    events = iv.impact_events(snap)
+    ids = events["id"].tolist()
+    labels = {r["id"]: f"{r['start']:%Y-%m-%d} · {iv.event_label(r)}" for r in events.to_dict("records")}
+    ss = st.session_state
+    url_state()
+    if ss.get("w_impact") not in [None] + ids:
+        st.warning(f"Link: ignored impact={ss['w_impact']} (not a closure or suspension of the registry with counts)")
+        ss["w_impact"] = None
+    st.selectbox("Event", [None] + ids, key="w_impact", placeholder="Choose a closure or suspension",
+                 format_func=lambda i: "Choose a closure or suspension…" if i is None else labels[i],
+                 help="Also reachable from the events table (column 'impact') and from the address: ?impact=EVENT_ID")
+    event_id = ss.get("w_impact")
+    if not event_id:
+        st.caption("Monthly counts at the closed crossing and its nearest neighbours against what the same months "
+                   "of earlier years lead one to expect.")
+        outage_candidates(snap)
+        return
+    try:
+        imp = iv.impact_for(snap, event_id)
+    except BorderwatchError as exc:
+        st.info(str(exc))
+        return
+    levels = iv.levels(imp)
+    if ss.get("w_impact_level") not in levels:
+        ss["w_impact_level"] = levels[0]
+    cols = st.columns([1, 2])
+    cols[0].radio("Counts", levels, key="w_impact_level", horizontal=True,
+                  format_func=lambda lv: "Bridge (TxDOT/UNT)" if lv == "bridge" else "Port (BTS)",
+                  help="BTS counts whole ports; TxDOT/UNT counts each Texas bridge. Never added together.")
+    level = ss["w_impact_level"]
+    measures = imp.measures(level)
+    if ss.get("w_impact_measure") not in measures:
+        ss["w_impact_measure"] = iv.default_measure(imp, level)
+    cols[1].selectbox("Measure", measures, key="w_impact_measure",
+                      help="One measure at a time: vehicles, people and containers are never added.")
+    measure = ss["w_impact_measure"]
+    spec = _chart(snap, views.snapshot_key(snap), event_id, measure, level)
+    chart_block(spec, key="impact_chart", export_ok=export_ok)
+    st.markdown("**Over the event's months**")
+    st.dataframe(iv.summary_display(imp, measure, level), hide_index=True, width="stretch")
+    for note in imp.notes:
+        st.info(note, icon=":material/info:")
+    with st.expander("How this is computed, and its limits"):
+        st.markdown(iv.METHOD_MD)
+    outage_candidates(snap)
+
+
+def outage_candidates(snap) -> None:
+    """Crossing-months far below expectation with no event: candidates for the registry."""
+    # a toggle, not an expander: a collapsed expander still runs (and this takes seconds the first time)
+    if st.toggle("Outages nobody recorded: candidates from the monthly counts", key="w_count_candidates"):
+        st.caption("Crossing-months at least 30% under the expectation and under its 80% band, with no registry "
+                   "event at that place and mode (March 2020 – November 2021 excluded). A drop in counts is not "
+                   "proof of a closure: each candidate needs a source. Copy the pre-filled line into "
+                   "data/events.csv, then add the https source.")
+        cand = iv.count_candidates(snap)
+        show = cand[cand["status"] == "candidate"].copy()
+        show["first_month"] = show["first_month"].dt.strftime("%Y-%m")
+        show["last_month"] = show["last_month"].dt.strftime("%Y-%m")
+        st.dataframe(show.drop(columns=["status", "location_id"]), hide_index=True, width="stretch")
+        st.caption("Wait-time outages (port turning Closed, all lanes closed, a crossing vanishing from the feed) "
+                   "need the history store: `borderwatch outages` lists them with their evidence.")
