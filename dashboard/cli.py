@@ -283,6 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
         pass
     else:
         add_export_parser(sub)
+    from .impact_cli import add_parsers as add_closure_parsers; add_closure_parsers(sub)  # noqa: E702
     from .history_analysis_cli import add_history_parser  # last: extends the store's 'history' group if present
     add_history_parser(sub)
     return p
