@@ -97,7 +97,7 @@ def count_anomalies(counts: pd.DataFrame, events: pd.DataFrame, crossings: pd.Da
         mode = measure_mode(measure)
         dis = disrupted.get((lid, mode), {})
         bad = np.array([(m in pandemic) or (m in dis) for m in months])
-        exp, lo, hi = monthly_expectation(values, months, bad, split=lid in SPLIT_PORTS)
+        exp, lo, hi = monthly_expectation(values, months, bad, split=lid in SPLIT_PORTS and mode != "rail")
         flag = (~np.isnan(values) & ~np.isnan(lo) & (values < lo) & (values <= (1 - min_drop) * exp)
                 & (exp >= min_expected) & ~np.array([m in pandemic for m in months]))
         if since:

@@ -116,22 +116,32 @@ def event_months(event: dict, last_month: pd.Timestamp) -> list[pd.Timestamp]:
 
 
 def disruption_months(events: pd.DataFrame, crossings: pd.DataFrame) -> dict[tuple[str, str], dict]:
-    """``{(location_id, mode): {month: [event ids]}}`` for every disruptive, northbound-relevant event."""
+    """``{(location_id, mode): {month: [event ids]}}`` for every disruptive, northbound-relevant event.
+    A port counts as disrupted for a mode only when the event closes every crossing of the port that has
+    that mode (PedWest closing leaves San Ysidro's pedestrians flowing through PedEast: that is a level
+    the trend absorbs, not a month to leave out); a bridge whenever the event closes it."""
     out: dict[tuple[str, str], dict] = {}
     ev = events[events["kind"].isin(DISRUPTIVE_KINDS) & (events["direction"] != "southbound")]
+    by_port = {code: g for code, g in crossings.groupby("bts_port_code")}
     for e in ev.to_dict("records"):
         ec = event_crossings(e, crossings)
         if ec.empty:
             continue
-        locs = {f"port:{c}" for c in ec["bts_port_code"]} | {f"bridge:{c}" for c in ec["crossing_id"]}
-        end = e["end"] if not pd.isna(e["end"]) else None
+        closed = set(ec["crossing_id"])
         months = event_months(e, month_start(pd.Timestamp.now()))
+        end = e["end"] if not pd.isna(e["end"]) else None
+        touched = [m for m in months if affected_days(e["start"], end, m)[1] > 0]
         for mode in event_modes(e, ec):
+            locs = {f"bridge:{c}" for c in closed}
+            for code in set(ec["bts_port_code"]):
+                port = by_port.get(code)
+                with_mode = set(port.loc[port["modes"].map(lambda ms, m=mode: m in ms), "crossing_id"]) if port is not None else set()
+                if not with_mode or with_mode <= closed:
+                    locs.add(f"port:{code}")
             for loc in locs:
                 d = out.setdefault((loc, mode), {})
-                for m in months:
-                    if affected_days(e["start"], end, m)[1] > 0:
-                        d.setdefault(m, []).append(e["id"])
+                for m in touched:
+                    d.setdefault(m, []).append(e["id"])
     return out
 
 
@@ -177,11 +187,12 @@ def event_impact(event_id: str, *, events: pd.DataFrame, crossings: pd.DataFrame
             loc_measures = [m for (lid, m) in by_series if lid == loc and measure_mode(m) in modes]
             for measure in sorted(loc_measures):
                 s = by_series[(loc, measure)]
-                if not _active(s, trend):
+                if not _active(s, trend) or not _counted(s, during):
                     continue
                 mode = measure_mode(measure)
                 cands = [lid for (lid, m) in by_series if m == measure and lid.startswith(level + ":")
-                         and lid not in closed_locs and _active(by_series[(lid, m)], trend)]
+                         and lid not in closed_locs and _active(by_series[(lid, m)], trend)
+                         and _counted(by_series[(lid, m)], during)]
                 neigh = nearest(locs, [loc], cands, n=n_neighbours, max_km=max_km)
                 members = [(loc, None, "closed")] + [(lid, km, "neighbour") for lid, km in neigh]
                 block = _block(ev, measure, mode, members, by_series, meta, window, trend, during, days,
@@ -217,6 +228,10 @@ def event_impact(event_id: str, *, events: pd.DataFrame, crossings: pd.DataFrame
                   notes=list(dict.fromkeys(notes)), during=during)
 
 
+def _counted(s: pd.Series, months: list[pd.Timestamp]) -> bool:
+    return bool(s.reindex(months).notna().any())
+
+
 def _active(s: pd.Series, trend: list[pd.Timestamp]) -> bool:
     v = s.reindex(trend)
     return bool(v.notna().any()) and float(v.fillna(0).mean()) >= 1.0
@@ -231,8 +246,9 @@ def _block(ev, measure, mode, members, by_series, meta, window, trend, during, d
         s = by_series[(lid, measure)]
         dis = disrupted.get((lid, mode), {})
         exclude = set(dis)
-        ratios = trend_ratios(s, trend, exclude=exclude, location_id=lid)
-        exp = expected_months(s, window, ratios, exclude=exclude, location_id=lid).set_index("month")
+        split_id = None if mode == "rail" else lid  # Ysleta has no rail: rail counts did not split
+        ratios = trend_ratios(s, trend, exclude=exclude, location_id=split_id)
+        exp = expected_months(s, window, ratios, exclude=exclude, location_id=split_id).set_index("month")
         m = meta.loc[(lid, measure)]
         label = str(m["location"])
         other = {mo: [i for i in ids if i != event_id] for mo, ids in dis.items()}
@@ -331,7 +347,7 @@ def _port_notes(ev, ec, crossings, loc, modes) -> list[str]:
             notes.append(f"BTS port {code} also counts {names} ({mode}), open during the event: port-level "
                          f"counts show the port's net change, not the closed crossing's loss; see the "
                          f"bridge-level counts where they exist")
-    if code in ("2401", "2402"):
+    if code in ("2401", "2402") and set(modes) - {"rail"}:
         notes.append("BTS counted Ysleta (2401) inside El Paso (2402) until Feb 2020: reference months are "
                      "never paired across March 2020 there")
     return notes

@@ -75,17 +75,28 @@ def reconcile(detections: pd.DataFrame, events: pd.DataFrame, crossings: pd.Data
                 lo, hi = seen.loc[cid, "min"], seen.loc[cid, "max"]
                 inside = readings[(readings["crossing_id"] == cid) & (readings["collected_at"] >= e0)
                                   & ((readings["collected_at"] < e1) if e1 is not None else True)]
-                if len(inside):
+                if "all" not in e["modes"]:
+                    inside = inside[inside["mode"].isin(e["modes"])]
+                # only readings that say the lanes are working contradict the event ("Update Pending" says
+                # nothing, "Lanes Closed" agrees with it)
+                open_ = inside[inside["operational_status"].isin(["no delay", "delay"])]
+                if len(open_):
                     rows.append({"status": "unsupported", "crossing_id": cid,
                                  "port_number": None if pd.isna(info.loc[cid, "port_number"]) else info.loc[cid, "port_number"],
                                  "mode": ";".join(e["modes"]), "kind": e["kind"], "start": e0, "end": e1,
                                  "confidence": e["confidence"], "event_id": e["id"],
-                                 "evidence": f"{len(inside)} readings during the event (history {lo:%Y-%m-%d} to "
-                                             f"{hi:%Y-%m-%d}), none showing a closure", "events_line": ""})
+                                 "evidence": f"{len(open_)} readings with lanes working during the event, e.g. "
+                                             f"{_reading_text(open_.iloc[0])} (history {lo:%Y-%m-%d} to {hi:%Y-%m-%d})",
+                                 "events_line": ""})
     out = pd.DataFrame(rows, columns=RECONCILE_COLUMNS)
     order = {"unrecorded": 0, "unsupported": 1, "confirmed": 2}
     return out.sort_values(["status", "start"], key=lambda s: s.map(order) if s.name == "status" else s,
                            kind="stable").reset_index(drop=True)
+
+
+def _reading_text(r) -> str:
+    delay = "" if pd.isna(r.get("delay_minutes")) else f", {int(r['delay_minutes'])} min"
+    return f"{pd.Timestamp(r['collected_at']):%Y-%m-%d %H:%MZ} {r['mode']} {r['lane']} {r['operational_status']}{delay}"
 
 
 def candidate_line(d: dict, info: pd.DataFrame) -> str:

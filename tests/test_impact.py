@@ -167,3 +167,64 @@ def test_reopening_and_unknown_event_refused(snap, counts):
         event_impact("nope", events=snap.events, crossings=snap.crossings, counts=counts)
     with pytest.raises(BorderwatchError, match="reopening"):
         event_impact("2024-01-lukeville-reopening", events=snap.events, crossings=snap.crossings, counts=counts)
+
+
+# --------------------------------------------------------------------------------------------------
+# Rail suspensions of 18-22 Dec 2023 (port level: BTS counts rail per port; each port has one rail gateway
+# here, so the port's Trains are the bridge's)
+# Raw rows: "Eagle Pass,Texas,2303,US-Mexico Border,Dec 2023,Trains,237,..." and the months below.
+EAGLE_PASS_TRAINS = {
+    # trend window Dec 2022 - Nov 2023 without Sep 2023 (the 20-23 Sep rail closure is left out)
+    "now": [227, 232, 220, 254, 248, 240, 252, 258, 243, 251, 215],
+    1: [225, 245, 213, 242, 224, 203, 252, 232, 271, 228, 229],
+    4: [316, 280, 258, 282, 283, 293, 275, 294, 315, 297, 285],
+    5: [286, 266, 270, 302, 287, 293, 291, 285, 284, 295, 287],
+    6: [243, 253, 239, 291, 280, 293, 288, 280, 275, 292, 287],
+    "dec": {1: 227, 4: 284, 5: 316, 6: 286},  # Dec 2022, 2019, 2018, 2017
+}
+
+
+def test_raw_eagle_pass_trains(raw):
+    months = ["Dec 2022"] + [f"{m} 2023" for m in ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Oct", "Nov")]
+    assert [raw[("2303", m, "Trains")] for m in months] == EAGLE_PASS_TRAINS["now"]
+    assert raw[("2303", "Dec 2023", "Trains")] == 237
+    assert raw[("2303", "Dec 2023", "Trucks")] == 10504
+    assert raw[("2304", "Dec 2023", "Trucks")] == 223977
+
+
+@pytest.fixture(scope="module")
+def ep_rail(snap, counts):
+    return event_impact("2023-12-eagle-pass-rail-suspension", events=snap.events, crossings=snap.crossings,
+                        counts=counts)
+
+
+def test_eagle_pass_rail_by_hand(ep_rail):
+    T = EAGLE_PASS_TRAINS
+    now = sum(T["now"])  # 2,640 trains
+    est = [T["dec"][k] * now / sum(T[k]) for k in (1, 4, 5, 6)]  # /2,564 /3,178 /3,146 /3,021
+    exp = sum(est) / 4  # 246.2
+    half = T90_3 * statistics.stdev(est) * 1.25 ** 0.5  # 26.6
+    s = _row(ep_rail.summary, measure="Trains", role="closed")
+    assert (s["observed"], s["expected"], s["low"], s["high"]) == (237, round(exp), round(exp - half), round(exp + half))
+    assert (s["expected"], s["low"], s["high"]) == (246, 220, 273)
+    # 4 days 5 hours of 31 (08:00 on the 18th to 13:00 on the 22nd, Central): -9 trains is inside the band
+    d = _row(ep_rail.months, measure="Trains", role="closed", month=pd.Timestamp("2023-12-01"))
+    assert d["days_affected"] == pytest.approx(4.208, abs=0.001)
+    assert s["difference_low"] < 0 < s["difference_high"]
+    # the rail neighbour is Laredo (157 km); trucks are shown as a related measure, never added
+    n = ep_rail.summary[(ep_rail.summary["measure"] == "Trains") & (ep_rail.summary["role"] == "neighbour")]
+    assert list(n["location"]) == ["Laredo (BTS port 2304)"] and list(n["distance_km"]) == [157]
+    trucks = ep_rail.summary[ep_rail.summary["measure"] == "Trucks"]
+    assert set(trucks["role"]) == {"related"} and trucks["share_of_lost"].isna().all()
+    assert _row(trucks, location="Laredo (BTS port 2304)")["observed"] == 223977
+    assert _row(trucks, location="Eagle Pass (BTS port 2303)")["observed"] == 10504
+
+
+def test_el_paso_rail_uses_pre_split_years(snap, counts):
+    """Rail is not affected by the El Paso/Ysleta split (Ysleta has no rail): 2019 and earlier count."""
+    r = event_impact("2023-12-el-paso-rail-suspension", events=snap.events, crossings=snap.crossings, counts=counts)
+    s = _row(r.summary, measure="Trains", role="closed")
+    assert s["observed"] == 111 and s["reference_years"] == "2022;2019;2018;2017"
+    # road measures at El Paso are never paired across March 2020
+    t = _row(r.summary, measure="Trucks", role="related", location="El Paso (BTS port 2402)")
+    assert "2019" not in t["reference_years"]
