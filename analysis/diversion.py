@@ -5,7 +5,7 @@ Neighbours are chosen per measure: locations (BTS ports, or bridges) other than 
 counted that measure in the trend window, nearest first by great-circle distance between the points of
 ``data/crossings.csv`` (a port's point is the mean of its crossings'), at most ``n`` within ``max_km``
 (the nearest is always kept). Straight-line distance is not road distance: Lukeville's neighbours Sasabe
-(~128 km), Nogales (~187 km) and San Luis (~196 km) are all further by road.
+(~128 km), Nogales (~187 km) and San Luis (~193 km) are all further by road.
 """
 from __future__ import annotations
 

@@ -149,11 +149,14 @@ def impact_caption(snap, impact: Impact, level: str) -> str:
            else "TxDOT/UNT CBP northbound counts per Texas bridge (monthly)")
     thr = closure_counts(snap)
     thr = thr.loc[thr["level"] == level, "month"].max()
-    return (f"Event: {ev['title']}, {fmt_local(ev['start'])} to "
-            f"{'ongoing' if pd.isna(ev['end']) else fmt_local(ev['end'])} (registry id {ev['id']}; sources in the events table).\n"
-            "Expected: same month of up to 4 earlier years × the trend of the 12 months before; band: 80% prediction "
-            "interval from the spread of those years. Open circles: months the event covers only partly.\n"
-            f"Source: {src} through {thr:%b %Y} · events: project registry · snapshot {snap.snapshot_id}")
+    import textwrap
+    lines = [f"Event: {ev['title']}, {fmt_local(ev['start'])} to "
+             f"{'ongoing' if pd.isna(ev['end']) else fmt_local(ev['end'])} (registry id {ev['id']}).",
+             "Expected: same month of up to 4 earlier years × the trend of the 12 months before; band: 80% prediction "
+             "interval from the spread of those years. Open circles: months the event covers only partly. "
+             "Monthly, northbound counts; other causes are not modelled.",
+             f"Source: {src} through {thr:%b %Y} · events: project registry · snapshot {snap.snapshot_id}"]
+    return "\n".join(w for line in lines for w in textwrap.wrap(line, 105))
 
 
 def impact_chart(snap, event_id: str, *, measure: str | None = None, level: str | None = None) -> ChartSpec:
@@ -176,15 +179,36 @@ def impact_chart(snap, event_id: str, *, measure: str | None = None, level: str 
     n = table.loc[table["role"] == "neighbour", "location"].nunique()
     unit = str(table["unit"].iloc[0])
     import textwrap
-    sub = "<br>".join(textwrap.wrap(headline(imp.summary, measure, level), 120))
-    title = (f"{imp.event['title']}: {measure} at {closed} and its {n} nearest neighbours"
-             f"<br><span style='font-size:13px'>{sub}</span>")
+    sub = "<br>".join(textwrap.wrap(headline(imp.summary, measure, level), 110))
+    head = "<br>".join(textwrap.wrap(f"{imp.event['title']}: {measure}, {closed} and its {n} nearest neighbours", 80))
+    title = f"{head}<br><span style='font-size:13px'>{sub}</span>"
     fig = make_impact_figure(imp.months, imp.summary, measure=measure, level=level, event_start=imp.event["start"],
                              event_label=f"{imp.event['kind'].replace('_', ' ').capitalize()} (shaded): "
                                          f"{event_label(imp.event).rsplit('(', 1)[-1].rstrip(')')}",
                              event_end=None if pd.isna(imp.event["end"]) else imp.event["end"], table=table,
+                             other_events=_other_events(snap, imp, table),
                              title=title, caption=impact_caption(snap, imp, level))
     return ChartSpec("impact", fig, table)
+
+
+def _other_events(snap, imp: Impact, table: pd.DataFrame) -> list[dict]:
+    """Other registry events at the closed location in the chart's months (the notes' "also: ..."), as spans."""
+    ids = set()
+    for note in table.loc[table["role"] == "closed", "note"]:
+        for part in str(note).split("; "):
+            if part.startswith("also: "):
+                ids.update(part[len("also: "):].split(";"))
+    out = []
+    ev = snap.events.set_index("id")
+    for i in sorted(ids):
+        i = i.strip()
+        if i not in ev.index:
+            continue
+        e = ev.loc[i]
+        start = e["start"].tz_localize(None)
+        end = None if pd.isna(e["end"]) else e["end"].tz_localize(None)
+        out.append({"start": start, "end": end, "label": f"other event: {e['title']}"})
+    return out
 
 
 SUMMARY_DISPLAY = {"location": "location", "role": "role", "distance_km": "km", "months": "months",

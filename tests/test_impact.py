@@ -228,3 +228,82 @@ def test_el_paso_rail_uses_pre_split_years(snap, counts):
     # road measures at El Paso are never paired across March 2020
     t = _row(r.summary, measure="Trucks", role="related", location="El Paso (BTS port 2402)")
     assert "2019" not in t["reference_years"]
+
+
+# --------------------------------------------------------------------------------------------------
+# Eagle Pass Bridge I, northbound vehicles suspended 27 Nov 2023 15:00 - 4 Jan 2024 07:00 (Central): bridge
+# level, TxDOT/UNT counts (../shared/data/bts/txdot_unt_cbp_tx_monthly_crossings_2008_2025.csv), e.g. line
+# 30569 "2023-12-EAGL-POVs,2023,12,Laredo,Eagle Pass,Eagle Pass International Bridge,Passenger Vehicles,551"
+TXDOT_RAW = SHARED_DATA / "bts" / "txdot_unt_cbp_tx_monthly_crossings_2008_2025.csv"
+#: EAGL (Bridge I) passenger vehicles, Jan..Dec of each year, from the raw file.
+BRIDGE_I_POV = {
+    2016: [130434, 98632, 104919, 105090, 105582, 96180, 102543, 97280, 94744, 101378, 96753, 102479],
+    2017: [101429, 90553, 101501, 100985, 105890, 100395, 99943, 96150, 95651, 99434, 94633, 98086],
+    2018: [96207, 83477, 97055, 107728, 110488, 102342, 95187, 108579, 103725, 110117, 103551, 110831],
+    2019: [110864, 98487, 114422, 93666, 99508, 107001, 104011, 98355, 94670, 97636, 99376, 105067],
+    2021: [38984, 27889, 41426, 45295, 45772, 42035, 57062, 60806, 64765, 72078, 92311, 97937],
+    2022: [96983, 92000, 110096, 107095, 102697, 101148, 109909, 106929, 108809, 110943, 96495, 98271],
+    2023: [105577, 96461, 106091, 108917, 111245, 101511, 107408, 111729, 69513, 57292, 99269, 551],
+}
+
+
+@pytest.fixture(scope="module")
+def txdot_raw():
+    out = {}
+    with open(TXDOT_RAW, newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            out[row["ID"]] = int(row["Northbound Crossing"])
+    return out
+
+
+@pytest.fixture(scope="module")
+def bridge1(snap):
+    from dashboard.impact_views import closure_counts
+    return event_impact("2023-11-eagle-pass-bridge-1-suspension", events=snap.events, crossings=snap.crossings,
+                        counts=closure_counts(snap))
+
+
+def test_bridge_i_raw_rows(txdot_raw):
+    for year, values in BRIDGE_I_POV.items():
+        assert [txdot_raw[f"{year}-{m:02d}-EAGL-POVs"] for m in range(1, 13)] == values
+    assert txdot_raw["2023-11-EAGL-POVs"] == 99269 and txdot_raw["2023-12-EAGL-POVs"] == 551  # as the issue says
+    assert txdot_raw["2024-01-EAGL-POVs"] == 97235
+    assert [txdot_raw[f"{k}-CAMI-POVs"] for k in ("2023-11", "2023-12", "2024-01")] == [145635, 137546, 134165]
+
+
+def test_bridge_i_december_by_hand(bridge1):
+    Y = BRIDGE_I_POV
+    v = lambda y, m: Y[y][m - 1]  # noqa: E731
+    # trend window Nov 2022 - Aug 2023: Sep and Oct 2023 are left out (the 20 Sep - 16 Oct suspension)
+    window = [(2022, 11), (2022, 12)] + [(2023, m) for m in range(1, 9)]
+    ratios = {}
+    for k in (1, 4, 5, 6):  # 2 and 3 years back fall in the restrictions
+        pairs = [(y, m) for y, m in window if not (k == 1 and (y, m) == (2022, 11))]  # Nov 2021: restrictions
+        ratios[k] = sum(v(y, m) for y, m in pairs) / sum(v(y - k, m) for y, m in pairs)
+    # 947,210 / 924,794; 1,043,705 / 1,040,696; 1,043,705 / 993,782; 1,043,705 / 996,078
+    assert round(ratios[1], 6) == round(947210 / 924794, 6) and round(ratios[6], 6) == round(1043705 / 996078, 6)
+    est = [v(2023 - k, 12) * ratios[k] for k in (1, 4, 5, 6)]  # from Dec 2022, 2019, 2018, 2017
+    exp = sum(est) / 4  # 106,300
+    half = T90_3 * statistics.stdev(est) * 1.25 ** 0.5
+    d = _row(bridge1.months, measure="Personal Vehicles", level="bridge", role="closed", month=pd.Timestamp("2023-12-01"))
+    assert d["location"] == "Eagle Pass Bridge I (bridge)" and d["source"] == "TxDOT/UNT"
+    assert (d["observed"], d["expected"], d["low"], d["high"]) == (551, round(exp), round(exp - half), round(exp + half))
+    assert (d["expected"], d["low"], d["high"]) == (106300, 93474, 119126)
+    n = _row(bridge1.months, measure="Personal Vehicles", level="bridge", role="closed", month=pd.Timestamp("2023-11-01"))
+    assert n["observed"] == 99269 and n["days_affected"] == 3.375  # from 15:00 on the 27th: 3 days 9 hours
+
+
+def test_bridge_i_neighbours_and_share(bridge1):
+    s = bridge1.summary[(bridge1.summary["measure"] == "Personal Vehicles") & (bridge1.summary["level"] == "bridge")]
+    closed = _row(s, role="closed")
+    assert closed["observed"] == 99269 + 551 + 97235 == 197055
+    assert closed["difference"] < -85000 and closed["difference_high"] < 0  # a clear loss
+    nb = s[s["role"] == "neighbour"]
+    assert nb["location"].iloc[0] == "Eagle Pass Bridge II (bridge)" and nb["distance_km"].iloc[0] == 1
+    assert nb["observed"].iloc[0] == 145635 + 137546 + 134165
+    allrow = _row(s, role="neighbours")
+    assert allrow["share_low"] < 0.2  # Bridge II did not visibly take Bridge I's vehicles
+    # port level says what the port lost net of Bridge II; the note says so, never mixed with bridge counts
+    assert any("BTS port 2303 also counts Bridge II" in note for note in bridge1.notes)
+    for (_, level), g in bridge1.summary.groupby(["measure", "level"]):
+        assert g["source"].nunique() == 1

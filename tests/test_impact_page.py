@@ -51,8 +51,8 @@ def test_table_twin_has_no_related_measures(snap):
 def test_panel_title_says_when_within_normal_variation():
     row = {"location": "Nogales (BTS port 2604)", "role": "neighbour", "distance_km": 188, "difference": 492,
            "difference_low": -29515, "difference_high": 30499}
-    assert panel_title(row) == ("Nogales (BTS port 2604), 188 km away — +492 vs expected "
-                                "(80% band −29,515 to +30,499): within normal variation")
+    assert panel_title(row) == ("Nogales (BTS port 2604), 188 km — +492 vs expected "
+                                "(band −29,515 to +30,499): within normal variation")
 
 
 def test_page_opens_impact_from_the_url():

@@ -19,6 +19,7 @@ TABLE_COLUMNS = ["location", "role", "distance_km", "month", "phase", "days_in_m
                  "measure", "unit", "level", "source", "reference_years", "note"]
 CLOSED_COLOR, NEIGHBOUR_COLOR, EXPECTED_COLOR, BAND_COLOR = "#D55E00", "#0072B2", "#57606a", "rgba(87,96,106,0.18)"
 SPAN_COLOR = "#D55E00"
+OTHER_COLOR = "#57606a"
 
 
 def impact_table(months: pd.DataFrame, *, measure: str, level: str) -> pd.DataFrame:
@@ -45,15 +46,15 @@ def panel_title(row: dict) -> str:
             return f"<b>{name}</b> — closed: no complete count for the event's months"
         lo, hi = row["difference_high"], row["difference_low"]
         if d < 0:
-            band = f" (80% band {_fmt(-lo)} to {_fmt(-hi)})" if not pd.isna(lo) else ""
+            band = f" (band {_fmt(-lo)} to {_fmt(-hi)})" if not pd.isna(lo) else ""
             return f"<b>{name}</b> — closed: {_fmt(-d)} fewer than expected{band}"
         return f"<b>{name}</b> — closed: {_signed(d)} vs expected (no deficit)"
-    km = "" if pd.isna(row["distance_km"]) else f", {int(row['distance_km'])} km away"
+    km = "" if pd.isna(row["distance_km"]) else f", {int(row['distance_km'])} km"
     d = row["difference"]
     if d is None or pd.isna(d):
         return f"{name}{km} — no complete count"
     lo, hi = row["difference_low"], row["difference_high"]
-    band = "" if pd.isna(lo) else f" (80% band {_signed(lo)} to {_signed(hi)})"
+    band = "" if pd.isna(lo) else f" (band {_signed(lo)} to {_signed(hi)})"
     verdict = ""
     if not pd.isna(lo):
         verdict = ": within normal variation" if lo <= 0 <= hi else (": more than expected" if lo > 0 else ": less than expected")
@@ -62,7 +63,7 @@ def panel_title(row: dict) -> str:
 
 def make_impact_figure(months: pd.DataFrame, summary: pd.DataFrame, *, measure: str, level: str,
                        event_start: pd.Timestamp, event_end: pd.Timestamp | None, table: pd.DataFrame | None = None,
-                       event_label: str = "Event (shaded)",
+                       event_label: str = "Event (shaded)", other_events: list[dict] | None = None,
                        title: str | None = None, caption: str | None = None, columns: int = 1,
                        panel_height: int = 210) -> go.Figure:
     """Observed vs expected (with the band) per location for one ``measure`` at one ``level``.
@@ -128,14 +129,30 @@ def make_impact_figure(months: pd.DataFrame, summary: pd.DataFrame, *, measure: 
                            x1=min(end, x1) if end is not None else x1, y0=0, y1=1, fillcolor=SPAN_COLOR,
                            opacity=0.10, line=dict(width=0), layer="below"))
         if closed:
+            for j, oe in enumerate(other_events or []):
+                o0 = max(oe["start"], x0)
+                o1 = min(oe["end"], x1) if oe.get("end") is not None else x1
+                if o1 <= x0 or o0 >= x1:
+                    continue
+                shapes.append(dict(type="rect", xref=f"x{axis}", yref=f"y{axis} domain", x0=o0, x1=o1, y0=0, y1=1,
+                                   fillcolor=OTHER_COLOR, opacity=0.16, line=dict(width=1, color=OTHER_COLOR, dash="dot"),
+                                   layer="below"))
+                fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", hoverinfo="skip",
+                                         name=f"Grey: {oe['label']}"[:90],
+                                         marker=dict(symbol="square", size=14, color=OTHER_COLOR, opacity=0.35)),
+                              row=r, col=c)
+            k = 0
             for mo, p, d, n_, y in zip(part["month"], partial, part["days_affected"], part["days_in_month"], ob):
                 if p and y is not None:
                     open_days = n_ - d
+                    # first label to the left of its point, the next to the right: they never collide
                     annotations.append(dict(x=(mo + pd.Timedelta(days=14)).strftime("%Y-%m-%d"), y=y,
                                             xref=f"x{axis}", yref=f"y{axis}",
                                             text=f"{mo:%b %Y}: open {_days(open_days)} of {n_} days", showarrow=True,
-                                            arrowhead=0, ax=0, ay=-26, font=dict(size=11, color=CLOSED_COLOR),
-                                            bgcolor="rgba(255,255,255,0.85)"))
+                                            arrowhead=0, ax=-60 if k % 2 == 0 else 60, ay=-22,
+                                            xanchor="right" if k % 2 == 0 else "left",
+                                            font=dict(size=11, color=CLOSED_COLOR), bgcolor="rgba(255,255,255,0.85)"))
+                    k += 1
         fig.update_yaxes(rangemode="tozero", tickformat="~s", row=r, col=c)
         fig.update_xaxes(range=[x0, x1], type="date", row=r, col=c)
     fig.update_yaxes(title_text=f"{unit.capitalize()} per month", col=1)
@@ -143,11 +160,18 @@ def make_impact_figure(months: pd.DataFrame, summary: pd.DataFrame, *, measure: 
     spec = fig.to_dict()
     layout = spec["layout"]
     for a in layout.get("annotations", []):
-        a.update(font=dict(size=12), xanchor="left", x=a["x"] - (0.5 / cols) + 0.005 if cols > 1 else 0.0)
+        a.update(font=dict(size=11), xanchor="left", x=a["x"] - (0.5 / cols) + 0.005 if cols > 1 else 0.0)
     layout["annotations"] = layout.get("annotations", []) + annotations
     layout.pop("template", None)
-    title_lines = (title or "").count("<br>") + 1 if title else 0
-    m = dict(l=70, r=20, t=110 + 20 * title_lines, b=50)
+    # vertical budget above the plot: the title lines (big, then the smaller subtitle), then the legend
+    head_lines = sub_lines = 0
+    if title:
+        head, _, sub = title.partition("<span")
+        head_lines = head.count("<br>") + (0 if head.endswith("<br>") else 1)
+        sub_lines = sub.count("<br>") + 1 if sub else 0
+    title_px = 22 + 26 * head_lines + 21 * sub_lines
+    legend_px = 96
+    m = dict(l=70, r=20, t=title_px + legend_px + 26, b=50)
     plot_h = rows * panel_height
     height = plot_h + m["t"] + m["b"]
     ann, b = caption_annotation(caption, m["b"])
@@ -156,8 +180,8 @@ def make_impact_figure(months: pd.DataFrame, summary: pd.DataFrame, *, measure: 
     if ann:
         layout["annotations"].append(ann)
     over = dict(height=height, margin=m, shapes=shapes, hovermode="closest",
-                legend=dict(orientation="h", x=0, xanchor="left", y=1 + 34 / plot_h, yanchor="bottom",
-                            font=dict(size=12), tracegroupgap=0))
+                legend=dict(orientation="h", x=0, xanchor="left", y=1 + (m["t"] - title_px - 4) / plot_h,
+                            yanchor="top", font=dict(size=12), tracegroupgap=0))
     if title:
         over["title"] = title_layout(title, height, top_px=22)
     return new_figure(spec["data"], merge_layout(layout, over))
