@@ -115,7 +115,7 @@ def init_widgets(snap: Snapshot) -> None:
     st.session_state.update({
         "w_states": list(f.states), "w_modes": list(f.modes), "w_crossing": f.crossing,
         "_months_initial": (start, end), "w_family": f.family, "w_measure": f.measure, "w_group": f.group_by,
-        "w_at_on": bool(f.at), "w_source": "embedded",
+        "w_at_on": bool(f.at), "w_source": "embedded", "w_img": views.DEFAULT_IMAGE_SCALE,
     })
     if f.at:
         ts = pd.Timestamp(f.at)
@@ -175,19 +175,23 @@ def chart_block(spec: views.ChartSpec | None, *, key: str, export_ok: bool, **ch
         return
     st.plotly_chart(spec.figure, key=key, config=PLOTLY_CONFIG, theme=None, **chart_kw)
     stem = views.export_stem(spec.name, spec.figure)
-    cols = st.columns([1, 1, 1, 3])
+    what = views.CHART_NAMES.get(spec.name, spec.name)
+    cols = st.columns([1.3, 1.3, 1.5, 2.4])
     if export_ok:
-        from dashboard.export import get_renderer
+        scale = st.session_state.get("w_img", views.DEFAULT_IMAGE_SCALE)
 
         def render(fmt: str, fig=spec.figure) -> bytes:
-            return get_renderer().render(fig, fmt=fmt)
+            return views.image_bytes(fig, fmt, scale)
 
-        cols[0].download_button("PNG", data=lambda: render("png"), file_name=f"{stem}.png", mime="image/png",
-                                key=f"{key}_png", icon=":material/image:", on_click="ignore")
-        cols[1].download_button("SVG", data=lambda: render("svg"), file_name=f"{stem}.svg", mime="image/svg+xml",
-                                key=f"{key}_svg", icon=":material/draw:", on_click="ignore")
-    cols[2].download_button("CSV", data=lambda t=spec.table: views.table_csv(t), file_name=f"{stem}.csv",
-                            mime="text/csv",
+        # the labels name the chart: a screen reader hears "Download the status map as PNG", not "PNG" x 5
+        cols[0].download_button(f"PNG: {what}", data=lambda: render("png"), file_name=f"{stem}.png", mime="image/png",
+                                key=f"{key}_png", icon=":material/image:", on_click="ignore",
+                                help=f"Download the {what} as a PNG image, {views.IMAGE_SCALES[scale][1]}")
+        cols[1].download_button(f"SVG: {what}", data=lambda: render("svg"), file_name=f"{stem}.svg", mime="image/svg+xml",
+                                key=f"{key}_svg", icon=":material/draw:", on_click="ignore",
+                                help=f"Download the {what} as an SVG vector image")
+    cols[2].download_button(f"CSV: {what} data", data=lambda t=spec.table: views.table_csv(t), file_name=f"{stem}.csv",
+                            mime="text/csv", help=f"Download the data behind the {what} as CSV",
                             key=f"{key}_csv", icon=":material/table:", on_click="ignore")
     # A toggle, not an expander: a collapsed expander still ships its table to the browser on every run.
     if cols[3].toggle("Show the data behind this chart", key=f"{key}_table"):
@@ -319,6 +323,9 @@ def main() -> None:
                      format_func=lambda m: "Every measure of the family" if m is None else m)
         if st.session_state["w_measure"]:
             st.radio("Lines per", ["measure", "state", "port"], key="w_group", horizontal=True)
+        st.radio("Image downloads", list(views.IMAGE_SCALES), key="w_img",
+                 format_func=lambda k: views.IMAGE_SCALES[k][1],
+                 help="Size of the PNG downloads under each chart (SVG is a vector image at any size).")
         st.caption("Every filter is kept in the page address: copy it to share this view.")
 
     f = filters_from_widgets(snap)

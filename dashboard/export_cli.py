@@ -20,6 +20,8 @@ def add_export_parser(sub) -> None:
     x.add_argument("--family", choices=("vehicles", "people", "freight"), default="vehicles")
     x.add_argument("--measure", help="one BTS measure, e.g. 'Personal Vehicles'")
     x.add_argument("--mode", help="comma-separated: passenger,pedestrian,commercial,rail")
+    x.add_argument("--group", choices=("measure", "state", "port"),
+                   help="volumes with --measure: one line per measure (default), state or port")
     x.add_argument("--from", dest="start", help="first month, YYYY-MM")
     x.add_argument("--to", dest="end", help="last month, YYYY-MM")
     x.add_argument("--at", help="status as of this time (ISO date or date-time)")
@@ -35,7 +37,7 @@ def export_filters(args):
     """Filters from the export flags, validated the same way as a page URL."""
     from dashboard.filters import Filters
     q = {k: v for k, v in {"state": args.state, "crossing": args.crossing, "port": args.port,
-                            "family": args.family, "measure": args.measure, "mode": args.mode,
+                            "family": args.family, "measure": args.measure, "mode": args.mode, "group": args.group,
                             "from": args.start, "to": args.end, "at": args.at}.items() if v}
     f = Filters.from_query(q)
     if f.warnings:

@@ -160,10 +160,64 @@ def source_line(snap: Snapshot, *, cbp: bool = False, bts: bool = False, events:
 
 
 def caption(snap: Snapshot, filters: Filters, chart: str) -> str:
-    flags = {"map": dict(cbp=True, events=True), "volumes": dict(bts=True, events=True),
-             "compare": dict(bts=True, events=True), "events": dict(events=True),
-             "waits": dict(cbp=True)}[chart]
-    return filters.describe() + "<br>" + source_line(snap, states=filters.states, **flags)
+    """The image's source line(s): who published the data and as of when, and the snapshot."""
+    from . import chart_text as ct
+    parts = []
+    if chart in ("map", "waits"):
+        zones = as_of_local_short(snap, filters.states) if snap.cbp_as_of is not None else "an unknown time"
+        parts.append(f"U.S. Customs and Border Protection (CBP) Border Wait Times, {snap.label}, as of {zones}")
+    if chart in ("volumes", "compare"):
+        thr = snap.bts_through
+        parts.append("U.S. Bureau of Transportation Statistics (BTS) Border Crossing Entry Data, inbound, "
+                     f"published through {ct.month_text(thr.strftime('%Y-%m')) if thr is not None else 'unknown'}")
+    if chart in ("map", "volumes", "compare", "events"):
+        parts.append("closures and events: Borderwatch registry of CBP statements and news reports")
+    return "Source: " + "; ".join(parts) + f".<br>Borderwatch · snapshot {snap.snapshot_id}"
+
+
+def place_text(snap: Snapshot, filters: Filters, *, ports_level: bool = False) -> str:
+    """Where a chart is about, in words: a crossing's name (its port's, for BTS counts), named ports, or
+    the states (``"Texas, Arizona and California"``)."""
+    from . import chart_text as ct
+    if filters.crossing and filters.crossing in crossing_labels(snap):
+        c = snap.crossings[snap.crossings["crossing_id"] == filters.crossing].iloc[0]
+        if ports_level:
+            return f"the {c['port_name']} port of entry, {ct.STATE_NAMES.get(c['state'], c['state'])}"
+        return crossing_label(snap, filters.crossing)
+    if ports_level and filters.ports:
+        return ct.join_words(port_names(snap).get(p, p) for p in filters.ports)
+    return ct.states_text(filters.states)
+
+
+def port_names(snap: Snapshot) -> dict[str, str]:
+    """{BTS port code: 'Lukeville (AZ)'}."""
+    def build():
+        c = snap.crossings.dropna(subset=["bts_port_code"]).drop_duplicates("bts_port_code")
+        return {str(k): f"{p} ({s})" for k, p, s in zip(c["bts_port_code"], c["port_name"], c["state"])}
+    return memo(snap, "port_names", build)
+
+
+def map_subtitle(snap: Snapshot, filters: Filters) -> str | None:
+    from . import chart_text as ct
+    parts = [ct.modes_text(filters.modes)]
+    if filters.crossing:
+        parts.append(f"Selected: {crossing_label(snap, filters.crossing)}")
+    if filters.at:
+        parts.append("Status from the events registry; wait-time readings count only within 2 hours of the feed")
+    return ct.subtitle(parts)
+
+
+def volumes_subtitle(snap: Snapshot, filters: Filters, group_by: str) -> str | None:
+    from . import chart_text as ct
+    parts = []
+    if filters.crossing and filters.crossing in crossing_labels(snap):
+        port = snap.crossings.loc[snap.crossings["crossing_id"] == filters.crossing, "port_name"].iloc[0]
+        if (snap.crossings["port_name"] == port).sum() > 1:
+            parts.append(f"BTS counts whole ports: all crossings of {port}")
+    if group_by in ("state", "port"):
+        parts.append(f"One line per {group_by}")
+    parts.append("Shaded: closures and suspensions; numbered tags as listed below the chart")
+    return ct.subtitle(parts)
 
 
 @dataclass
@@ -209,13 +263,13 @@ def crossing_label(snap: Snapshot, crossing_id: str) -> str:
 
 def map_chart(snap: Snapshot, filters: Filters, status: pd.DataFrame) -> ChartSpec:
     from .figures import make_status_map_figure, status_map_table
-    at = at_instant(snap, filters)
-    when = (f"as of {filters.at} (local time at each crossing)" if filters.at
-            else f"as of {as_of_local_short(snap, filters.states)}")
-    title = f"Border crossing status, {', '.join(filters.states)} — {when}"
+    from . import chart_text as ct
+    when = ct.at_text(filters.at) if filters.at else ct.when_text(snap.cbp_as_of, _first_zone(snap, filters.states))
+    title = f"Status of border crossings into the U.S.: {ct.states_text(filters.states)}, as of {when}"
     table = status_map_table(status, snap.crossings, waits=snap.waits, states=filters.states)
     fig = make_status_map_figure(status, snap.crossings, table=table, waits=snap.waits, states=filters.states,
-                                 title=title, caption=caption(snap, filters, "map"))
+                                 title=title, subtitle=map_subtitle(snap, filters),
+                                 caption=caption(snap, filters, "map"))
     return ChartSpec("map", fig, table)
 
 
@@ -224,15 +278,16 @@ def volumes_chart(snap: Snapshot, filters: Filters) -> ChartSpec:
     start, end = effective_months(snap, filters)
     f = filters.with_(start=start, end=end)
     vol = volumes_frame(snap, f)
-    ports = selected_ports(snap, f)
-    where = (crossing_label(snap, f.crossing) if f.crossing else
-             ", ".join(ports) if ports else ", ".join(f.states))
+    from . import chart_text as ct
     measures = [f.measure] if f.measure else None
     group = f.group_by if f.measure else "measure"
-    title = f"Monthly inbound crossings — {f.family}, {where}"
+    what = (f"{ct.measure_text(f.measure)} entering the U.S. per month" if f.measure
+            else ct.FAMILY_WORDS[f.family])
+    title = f"{what}, {place_text(snap, f, ports_level=True)}, {ct.period_text(start, end)}"
     table = volumes_table(vol, family=f.family, measures=measures, group_by=group)
     fig = make_volumes_figure(vol, table=table, events=_chart_events(snap, f), family=f.family, measures=measures,
-                              group_by=group, title=title, caption=caption(snap, f, "volumes"))
+                              group_by=group, title=title, subtitle=volumes_subtitle(snap, f, group),
+                              caption=caption(snap, f, "volumes"))
     return ChartSpec("volumes", fig, table)
 
 
@@ -246,10 +301,13 @@ def compare_chart(snap: Snapshot, filters: Filters) -> ChartSpec:
     group_by = "port" if (ports or len(f.states) == 1) else "state"
     vol = filter_volumes(snap.volumes, states=f.states, ports=list(ports) or None, measures=[measure],
                          start=pd.Timestamp(start + "-01"), end=pd.Timestamp(end + "-01"))
-    title = f"{measure} by {group_by}, {', '.join(f.states)}"
+    from . import chart_text as ct
+    title = (f"{ct.measure_text(measure)} entering the U.S. per month by {group_by}, "
+             f"{place_text(snap, f, ports_level=True)}, {ct.period_text(start, end)}")
     table = compare_table(vol, measure=measure, group_by=group_by)
     fig = make_compare_figure(vol, table=table, measure=measure, group_by=group_by, events=_chart_events(snap, f),
-                              title=title, caption=caption(snap, f, "compare"))
+                              title=title, subtitle=volumes_subtitle(snap, f, "measure"),
+                              caption=caption(snap, f, "compare"))
     return ChartSpec("compare", fig, table)
 
 
@@ -259,9 +317,17 @@ def events_chart(snap: Snapshot, filters: Filters) -> ChartSpec:
     # Ongoing events run to the chosen "as of" time, else to today (not to the snapshot's date).
     at = parse_at(filters.at) if filters.at else None
     table = events_timeline_table(ev, at=at, crossings=snap.crossings)
+    from . import chart_text as ct
+    span = ""
+    if len(table):
+        first = table["start"].min()
+        span = f", {first.year}–{'now' if table['ongoing'].any() else table['drawn_end'].max().year}"
+    sub = ct.subtitle([ct.modes_text(filters.modes),
+                       f"As of {ct.at_text(filters.at)}" if filters.at else None])
     fig = make_events_timeline_figure(ev, table=table, at=at, crossings=snap.crossings,
-                                      title=f"Closures, suspensions and policy events — {', '.join(filters.states)}",
-                                      caption=caption(snap, filters, "events"))
+                                      title=f"Border crossing closures, suspensions and policy changes: "
+                                            f"{place_text(snap, filters)}{span}",
+                                      subtitle=sub, caption=caption(snap, filters, "events"))
     return ChartSpec("events", fig, table)
 
 
@@ -274,8 +340,13 @@ def waits_chart(snap: Snapshot, filters: Filters, crossing_id: str) -> ChartSpec
     if w.empty:
         return None
     table = waits_table(w)
-    fig = make_waits_figure(w, table=table, title=f"Lane waits — {crossing_label(snap, crossing_id)}",
-                            caption=caption(snap, filters.with_(crossing=crossing_id), "waits"))
+    from . import chart_text as ct
+    c0 = c.iloc[0]
+    title = (f"Wait to enter the U.S. by lane at {crossing_label(snap, crossing_id)}, as of "
+             f"{ct.when_text(snap.cbp_as_of, c0['tz'])}")
+    fig = make_waits_figure(w, table=table, title=title,
+                            subtitle="Minutes, as CBP reports them; lanes without a number say why",
+                            caption=caption(snap, filters.with_(crossing=crossing_id, states=(c0["state"],)), "waits"))
     return ChartSpec("waits", fig, table)
 
 
@@ -312,6 +383,11 @@ def _as_of_zones(snap: Snapshot, states) -> list[tuple[str, str]] | None:
         zones = [z for z in ZONE_LABEL if z in tzs]
         return [(ZONE_LABEL[z], fmt_local(at, z, with_date=(i == 0))) for i, z in enumerate(zones)]
     return memo(snap, ("as_of_zones", tuple(states)), build)
+
+
+def _first_zone(snap: Snapshot, states) -> str | None:
+    tzs = set(snap.crossings.loc[snap.crossings["state"].isin(states), "tz"])
+    return next((z for z in ZONE_LABEL if z in tzs), None)
 
 
 def as_of_local_summary(snap: Snapshot, states=("TX", "AZ", "CA")) -> str:
@@ -463,3 +539,23 @@ def export_available() -> tuple[bool, str]:
         path = find_chrome()
         _EXPORT_STATE["v"] = (True, "") if path else (False, _unavailable_message())
     return _EXPORT_STATE["v"]
+
+
+# ------------------------------------------------------------------ image downloads
+#: Width (CSS px) every chart is laid out and exported at: titles, legends and event tags are fitted to it.
+IMAGE_WIDTH = 1200
+#: Download sizes offered on the page: key -> (scale, label). 2x (2400 px wide) is the default: sharp on
+#: screens and in print at column width; 1x for the web, 3x for large print.
+IMAGE_SCALES = {"2x": (2, "2400 px wide (2×, default)"), "1x": (1, "1200 px wide (1×, web)"),
+                "3x": (3, "3600 px wide (3×, print)")}
+DEFAULT_IMAGE_SCALE = "2x"
+#: What each chart is called on its download buttons (the buttons' accessible names).
+CHART_NAMES = {"map": "status map", "volumes": "volumes chart", "compare": "comparison chart",
+               "events": "events timeline", "waits": "lane waits chart"}
+
+
+def image_bytes(fig: go.Figure, fmt: str, scale_key: str = DEFAULT_IMAGE_SCALE) -> bytes:
+    """The figure as the page's download gives it: IMAGE_WIDTH wide, at the chosen scale (PNG only)."""
+    from .export import get_renderer
+    scale = IMAGE_SCALES.get(scale_key, IMAGE_SCALES[DEFAULT_IMAGE_SCALE])[0] if fmt == "png" else 1
+    return get_renderer().render(fig, fmt=fmt, width=IMAGE_WIDTH, scale=scale)

@@ -83,7 +83,7 @@ def test_state_filter_changes_map_and_volume_traces_and_url():
     before_y = [t.get("y") for t in vol_before["data"] if t.get("name") == "Personal Vehicles"]
     after_y = [t.get("y") for t in vol_after["data"] if t.get("name") == "Personal Vehicles"]
     assert before_y and after_y and before_y != after_y  # AZ-only volumes differ from all three states
-    assert "AZ" in vol_after["layout"]["title"]["text"]
+    assert "Arizona" in vol_after["layout"]["title"]["text"]
 
 
 def test_at_2023_12_20_marks_lukeville_closed_by_event():

@@ -67,9 +67,12 @@ def test_svg_parses_and_carries_title_and_caption(tmp_path):
     assert p.returncode == 0, p.stderr
     svg = (tmp_path / "map_AZ_at-2023-12-20.svg").read_text(encoding="utf-8")
     ET.fromstring(svg)  # well-formed XML
-    assert "Border crossing status, AZ" in svg
+    # a title in words (place, measure, period), human names only, a source line with the as-of time
+    assert "Status of border crossings into the U.S.: Arizona, as of" in svg and "Dec 20, 2023" in svg
     assert "ARIZONA" in svg and "Lukeville" in svg
-    assert "Source: CBP Border Wait Times, as of 2022-06-29" in svg
+    assert "Source: U.S. Customs and Border Protection (CBP) Border Wait Times" in svg
+    assert "as of 2022-06-29 10:25 MST" in svg
+    assert "az-" not in svg and "States:" not in svg and "Months" not in svg
 
 
 def test_bad_filters_are_errors_not_files(tmp_path):

@@ -10,15 +10,22 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ._events import crossing_names, crossings_text, date_span_text, domains, local_naive
-from .theme import EVENT_STYLE, INK, MUTED, TEMPLATE, caption_annotation, event_style, new_figure, title_layout
+from .theme import (EVENT_STYLE, INK, MUTED, TEMPLATE, caption_annotation, event_style, legend_rows, new_figure,
+                    title_layout, title_px)
 
 TABLE_COLUMNS = ["id", "label", "kind", "start", "end", "drawn_end", "ongoing", "crossings", "summary",
                  "sources"]
 _MIN_BAR = pd.Timedelta(hours=20)  # one-day events stay visible as a bar
 
 
+#: Row labels wrap at this many characters (never cut: a newsroom cannot publish "Eagle Pass Bridge I v…").
+LABEL_CHARS = 34
+
+
 def _label(title: str, where: str) -> str:
-    t = title if len(title) <= 42 else title[:40] + "…"
+    from dashboard.chart_text import wrap
+    t = wrap(title, LABEL_CHARS)
+    where = wrap(where, 48).replace("<br>", f"</span><br><span style='font-size:11px;color:{MUTED}'>")
     return f"{t}<br><span style='font-size:11px;color:{MUTED}'>{where}</span>" if where else t
 
 
@@ -45,7 +52,7 @@ def events_timeline_table(events: pd.DataFrame, *, at: object = None,
 
 def make_events_timeline_figure(events: pd.DataFrame, *, table: pd.DataFrame | None = None, at: object = None,
                                 crossings: pd.DataFrame | None = None, title: str | None = None,
-                                caption: str | None = None) -> go.Figure:
+                                subtitle: str | None = None, caption: str | None = None) -> go.Figure:
     """Horizontal bars, one per event (y = short title and crossings, x = start..end), one trace per kind
     so the legend names kinds; events too short to show as a bar (reopenings, a policy's start) are a
     marker with the kind's symbol instead. ``at`` (tz-aware or naive local) draws the "as of" line and is
@@ -118,8 +125,12 @@ def make_events_timeline_figure(events: pd.DataFrame, *, table: pd.DataFrame | N
     if n == 0:
         anns.append(dict(text="No events in this selection", x=0.5, y=0.5, xref="paper", yref="paper",
                          showarrow=False, font=dict(size=15, color=MUTED)))
-    plot_h = 46 * max(n, 2)
-    top = 112 if title else 72
+    lines = max([y.count("<br>") + 1 for y in ylabels] or [2])
+    plot_h = (22 + 13 * lines) * max(n, 2)
+    kinds_shown = [event_style(k)["label"] for k in kinds]
+    legend_h = 21 * legend_rows(["Kind"] + kinds_shown, 1200 - 60) + 10
+    # title block, then the kinds legend, then the "as of" label on the plot's top edge
+    top = max(title_px(title, subtitle), 14) + legend_h + 24
     height = top + plot_h + 84
     cap, margin_b = caption_annotation(caption, 84)
     if cap:
@@ -137,5 +148,5 @@ def make_events_timeline_figure(events: pd.DataFrame, *, table: pd.DataFrame | N
         shapes=shapes, annotations=anns,
     )
     if title:
-        layout["title"] = title_layout(title, height)
+        layout["title"] = title_layout(title, height, subtitle=subtitle)
     return new_figure(traces, layout)

@@ -30,7 +30,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .theme import (INK, MUTED, STATUS_ORDER, STATUS_STYLE, TEMPLATE, caption_annotation, new_figure, records,
-                    title_layout)
+                    title_layout, title_px)
 
 #: The waits frame's mode / lane values and how the hover names them, in display order.
 MODE_LABELS = {"passenger": "Passenger", "pedestrian": "Pedestrian", "commercial": "Commercial"}
@@ -432,7 +432,7 @@ def _hover(r: dict) -> str:
 def make_status_map_figure(status: pd.DataFrame, crossings: pd.DataFrame, *, table: pd.DataFrame | None = None,
                            waits: pd.DataFrame | None = None,
                            states: Iterable[str] | None = ("TX", "AZ", "CA"),
-                           title: str | None = None, caption: str | None = None,
+                           title: str | None = None, subtitle: str | None = None, caption: str | None = None,
                            height: int = 560, fit_width: int = FIT_WIDTH) -> go.Figure:
     """Map of crossing status (STATUS_COLUMNS frame) placed via the crossings table (CROSSINGS_COLUMNS),
     optionally with lane waits (WAITS_COLUMNS) in the hover. One trace per status present, named
@@ -469,7 +469,7 @@ def make_status_map_figure(status: pd.DataFrame, crossings: pd.DataFrame, *, tab
             hovertemplate="%{hovertext}<extra></extra>",
         ))
     cap, margin_b = caption_annotation(caption, 10)
-    margin = dict(l=10, r=10, t=80 if title else 40, b=margin_b)
+    margin = dict(l=10, r=10, t=max(title_px(title, subtitle), 6) + 34, b=margin_b)
     plot_w = max(200, fit_width - margin["l"] - margin["r"])
     plot_h = max(150, height - margin["t"] - margin["b"])
     if not table.empty:
@@ -535,5 +535,5 @@ def make_status_map_figure(status: pd.DataFrame, crossings: pd.DataFrame, *, tab
         clickmode="event+select", hovermode="closest", dragmode="pan",
     )
     if title:
-        layout["title"] = title_layout(title, height)
+        layout["title"] = title_layout(title, height, subtitle=subtitle)
     return new_figure(base + traces, layout)

@@ -30,16 +30,20 @@ INK = "#1f2328"
 MUTED = "#57606a"
 GRID = "#e6e8eb"
 
-#: Okabe-Ito, in the order used for generic series.
-OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+#: Okabe-Ito hues, in the order used for generic series; orange, sky blue, reddish purple and yellow are
+#: darkened so every line has at least 3:1 contrast against the white plot (WCAG 2.2 non-text contrast:
+#: the original yellow had 1.3:1, orange and sky blue 2.3:1). tests/test_contrast.py checks them.
+OKABE_ITO = ("#0072B2", "#A86F00", "#008A63", "#B4588A", "#1A84BF", "#D55E00", "#8A7800", "#000000")
+#: What markers and lines are drawn on: plot background, the map's U.S. land, Mexico's fill and the sea.
+BACKGROUNDS = ("#ffffff", "#fcfcfb", "#ebe6dc", "#eef5fb")
 
 #: Status -> colour, marker symbol, label. ``"x"`` for closed is a filled cross: it stays legible at
 #: 8 px where ``"square-x"`` turns into a blob. ``"circle-open"`` for unknown reads as "no data".
 STATUS_STYLE: dict[str, dict[str, object]] = {
-    "open": {"color": "#009E73", "symbol": "circle", "label": "Open", "size": 12},
-    "partial": {"color": "#E69F00", "symbol": "diamond", "label": "Partial", "size": 13},
+    "open": {"color": "#008A63", "symbol": "circle", "label": "Open", "size": 12},
+    "partial": {"color": "#A86F00", "symbol": "diamond", "label": "Partial", "size": 13},
     "closed": {"color": "#D55E00", "symbol": "x", "label": "Closed", "size": 14},
-    "unknown": {"color": "#999999", "symbol": "circle-open", "label": "Unknown", "size": 11},
+    "unknown": {"color": "#7A7A7A", "symbol": "circle-open", "label": "Unknown", "size": 11},
 }
 STATUS_ORDER = ("open", "partial", "closed", "unknown")
 
@@ -47,18 +51,18 @@ STATUS_ORDER = ("open", "partial", "closed", "unknown")
 MEASURE_COLORS: dict[str, str] = {
     # vehicles
     "Personal Vehicles": "#0072B2",
-    "Trucks": "#E69F00",
-    "Buses": "#009E73",
-    "Trains": "#CC79A7",
+    "Trucks": "#A86F00",
+    "Buses": "#008A63",
+    "Trains": "#B4588A",
     # people
     "Personal Vehicle Passengers": "#0072B2",
     "Pedestrians": "#D55E00",
-    "Bus Passengers": "#009E73",
-    "Train Passengers": "#CC79A7",
+    "Bus Passengers": "#008A63",
+    "Train Passengers": "#B4588A",
     # freight
-    "Truck Containers Loaded": "#E69F00",
-    "Truck Containers Empty": "#56B4E9",
-    "Rail Containers Loaded": "#CC79A7",
+    "Truck Containers Loaded": "#A86F00",
+    "Truck Containers Empty": "#1A84BF",
+    "Rail Containers Loaded": "#B4588A",
     "Rail Containers Empty": "#000000",
 }
 #: Dash per measure, a second cue next to colour.
@@ -123,10 +127,50 @@ def _build_template() -> go.layout.Template:
 pio.templates[TEMPLATE] = _build_template()
 
 
-def title_layout(text: str, height: int, top_px: int = 14) -> dict:
+#: Title and subtitle wrapping for the export width (1200 CSS px): characters per line, line heights.
+TITLE_CHARS, SUBTITLE_CHARS = 86, 150
+TITLE_LINE_PX, SUBTITLE_LINE_PX, TITLE_TOP_PX = 24, 18, 14
+
+
+def _wrap(text: str, width: int) -> str:
+    from dashboard.chart_text import wrap
+    return wrap(text, width)
+
+
+def title_layout(text: str, height: int, top_px: int = TITLE_TOP_PX, subtitle: str | None = None) -> dict:
     """``layout.title`` pinned ``top_px`` pixels below the top edge whatever the figure's height (the
-    template's relative ``y`` drifts down into the legend on tall figures)."""
-    return dict(text=text, y=1 - top_px / max(int(height), 1), yanchor="top")
+    template's relative ``y`` drifts down into the legend on tall figures), wrapped to lines that fit the
+    export width, with an optional ``subtitle`` (the filters) under it."""
+    text = _wrap(text, TITLE_CHARS)
+    # plotly anchors a multi-line title by its first line: move it down by the lines above that
+    top_px += 18 * text.count("<br>")
+    out = dict(text=text, y=1 - top_px / max(int(height), 1), yanchor="top")
+    if subtitle:
+        out["subtitle"] = dict(text=_wrap(subtitle, SUBTITLE_CHARS), font=dict(size=13, color=MUTED))
+    return out
+
+
+def title_px(title: str | None, subtitle: str | None = None) -> int:
+    """Pixels from the figure's top edge to just below its title block (title lines, then subtitle
+    lines); 0 without a title. Builders put their legend below this, so the two never overlap."""
+    if not title:
+        return 0
+    n = _wrap(title, TITLE_CHARS).count("<br>") + 1
+    px = TITLE_TOP_PX + n * TITLE_LINE_PX
+    if subtitle:
+        px += 6 + (_wrap(subtitle, SUBTITLE_CHARS).count("<br>") + 1) * SUBTITLE_LINE_PX
+    return px + 6
+
+
+def legend_rows(names: list[str], width_px: float, font_px: float = 12, symbol_px: float = 46) -> int:
+    """How many rows a horizontal legend of ``names`` takes in ``width_px`` (plotly wraps items)."""
+    rows, used = 1, 0.0
+    for n in names:
+        w = symbol_px + 0.58 * font_px * len(str(n)) + 10
+        if used and used + w > width_px:
+            rows, used = rows + 1, 0.0
+        used += w
+    return rows
 
 
 def apply_template(fig: go.Figure) -> go.Figure:

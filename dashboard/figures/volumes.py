@@ -31,7 +31,7 @@ from loaders.bts import MEASURES
 
 from ._events import crossings_text, date_span_text, local_naive
 from .theme import (MEASURE_COLORS, MEASURE_DASH, MUTED, OKABE_ITO, TEMPLATE, caption_annotation, event_style,
-                    merge_layout, new_figure, records, title_layout)
+                    legend_rows, merge_layout, new_figure, records, title_layout, title_px)
 
 FAMILIES = ("vehicles", "people", "freight")
 GROUP_BYS = ("measure", "state", "port")
@@ -141,6 +141,8 @@ TAG_ROW_PX = 19
 _TAG_CHAR_PX = 7.2
 #: Tags closer than this (pixels) become one tag: at that distance the marks cannot be told apart anyway.
 _MERGE_PX = 8
+#: Rows of event tags above a plot, at most.
+MAX_TAG_ROWS = 2
 
 
 def event_shapes(events: pd.DataFrame | None, x0: pd.Timestamp, x1: pd.Timestamp, *,
@@ -226,16 +228,31 @@ def event_tags(rows: list[dict], x0: pd.Timestamp, x1: pd.Timestamp, plot_px: fl
             merged[-1]["colors"].add(r["color"])
         else:
             merged.append({"px": p, "x": r["tag_x"], "tags": [r["tag"]], "colors": {r["color"]}})
-    ends: list[float] = []
+    # Stagger into at most MAX_TAG_ROWS rows; a tag that would need another row joins its left neighbour
+    # ("12,14–19" and "20–23" become "12,14–23"): a tower of tags cannot be read.
+    while True:
+        ends: list[float] = []
+        placed: list[tuple[dict, int]] = []
+        for k, m in enumerate(merged):
+            text = _tag_text(m["tags"])
+            w = _TAG_CHAR_PX * len(text) + 10
+            lo = m["px"] - w / 2
+            row = next((i for i, e in enumerate(ends) if e + 3 <= lo), len(ends))
+            if row >= MAX_TAG_ROWS and k > 0:
+                prev = merged[k - 1]
+                prev["tags"] += m["tags"]
+                prev["colors"] |= m["colors"]
+                del merged[k]
+                break
+            if row == len(ends):
+                ends.append(0.0)
+            ends[row] = m["px"] + w / 2
+            placed.append((m, row))
+        else:
+            break
     anns = []
-    for m in merged:
+    for m, row in placed:
         text = _tag_text(m["tags"])
-        w = _TAG_CHAR_PX * len(text) + 10
-        lo = m["px"] - w / 2
-        row = next((i for i, e in enumerate(ends) if e + 3 <= lo), len(ends))
-        if row == len(ends):
-            ends.append(0.0)
-        ends[row] = m["px"] + w / 2
         color = m["colors"].pop() if len(m["colors"]) == 1 else "#1f2328"
         lift = base_px + 11 + row * TAG_ROW_PX
         ann = dict(x=m["x"], y=1, xref=xref, yref=yref, text=text, name="event-tag",
@@ -257,7 +274,7 @@ def _plot_px(layout: dict, columns: int = 1, spacing: float = 0.0) -> float:
 
 def make_volumes_figure(volumes: pd.DataFrame, *, table: pd.DataFrame | None = None, events: pd.DataFrame | None = None,
                         family: str | None = "vehicles", measures: Sequence[str] | str | None = None,
-                        group_by: str = "measure", title: str | None = None,
+                        group_by: str = "measure", title: str | None = None, subtitle: str | None = None,
                         caption: str | None = None, height: int = 520) -> go.Figure:
     """Monthly lines of BTS counts (VOLUMES_COLUMNS) for one ``family``: one line per measure
     (``group_by="measure"``), or per state / port for exactly one measure. ``events`` (EVENTS_COLUMNS,
@@ -277,7 +294,7 @@ def make_volumes_figure(volumes: pd.DataFrame, *, table: pd.DataFrame | None = N
             line=dict(color=color, width=2.2, dash=dash), connectgaps=False, **MONTH_PERIOD,
             hovertemplate=f"<b>{series}</b><br>%{{x|%b %Y}}: %{{y:,}} {part['unit'].iloc[0]}<extra></extra>",
         ))
-    layout = _line_layout(title, height)
+    layout = _line_layout(title, height, subtitle, [t["name"] for t in traces])
     layout["yaxis"] = dict(title=dict(text=_unit_title(table)), rangemode="tozero", tickformat="~s")
     if not table.empty:
         x0, x1 = table["month"].min(), table["month"].max() + pd.offsets.MonthBegin(1)
@@ -292,18 +309,23 @@ def make_volumes_figure(volumes: pd.DataFrame, *, table: pd.DataFrame | None = N
     return _finish(traces, layout, caption)
 
 
-def _line_layout(title: str | None, height: int) -> dict:
+def _line_layout(title: str | None, height: int, subtitle: str | None = None,
+                 series: Sequence[str] = ()) -> dict:
+    """The line charts' layout: the title block, then the series legend (as many rows as its items need
+    at the export width), then the plot; ``_finish`` adds the event tags between legend and plot."""
+    rows = legend_rows(list(series), ASSUMED_WIDTH - 20) if series else 0
+    top = title_px(title, subtitle) + (rows * 21 + 14 if rows else 0) + 8
     layout: dict = dict(
         template=TEMPLATE, height=height, hovermode="x unified",
         xaxis=dict(title=dict(text="Month"), type="date"),
-        margin=dict(l=70, r=20, t=88 if title else 56, b=50),
+        margin=dict(l=70, r=20, t=max(56, top), b=50),
         legend=dict(orientation="h", x=0, xanchor="left", y=1.02, yanchor="bottom", title=dict(text="")),
         legend2=dict(orientation="v", x=0, xanchor="left", y=-0.13, yanchor="top",
                      title=dict(text="Events (numbers as tagged on the chart)", font=dict(size=12)),
                      bgcolor="rgba(0,0,0,0)", borderwidth=0, tracegroupgap=0, font=dict(size=12)),
     )
     if title:
-        layout["title"] = dict(text=title)
+        layout["title"] = dict(text=title, subtitle=subtitle)
     return layout
 
 
@@ -338,7 +360,8 @@ def _finish(traces: list, layout: dict, caption: str | None, fig: go.Figure | No
     else:
         layout.pop("legend2", None)
     if "title" in layout:
-        layout["title"] = title_layout(layout["title"]["text"], layout["height"])
+        layout["title"] = title_layout(layout["title"]["text"], layout["height"],
+                                       subtitle=layout["title"].get("subtitle"))
     if fig is None:
         return new_figure(traces, layout)
     # a make_subplots figure: rebuild it through new_figure so it gets the same look and no template
@@ -380,7 +403,7 @@ def compare_table(volumes: pd.DataFrame, *, measure: str, group_by: str = "state
 def make_compare_figure(volumes: pd.DataFrame, *, table: pd.DataFrame | None = None, measure: str, group_by: str = "state",
                         groups: Iterable[str] | None = None, index_to: str | None = None,
                         events: pd.DataFrame | None = None, title: str | None = None,
-                        caption: str | None = None, columns: int = 2) -> go.Figure:
+                        subtitle: str | None = None, caption: str | None = None, columns: int = 2) -> go.Figure:
     """Compare states or ports (``group_by``) on ONE ``measure``. Small multiples (one panel per group,
     own y-axis, shared x) by default; ``index_to="2019"`` draws indexed lines (100 = mean of that period)
     on one axis. ``groups`` restricts to some states / port codes. Event spans are drawn on every panel."""
@@ -399,7 +422,7 @@ def make_compare_figure(volumes: pd.DataFrame, *, table: pd.DataFrame | None = N
                                connectgaps=False, **MONTH_PERIOD, line=dict(color=OKABE_ITO[i % 8], width=2.2,
                                                             dash=("solid", "dash", "dot", "dashdot")[(i // 8) % 4]),
                                hovertemplate=f"<b>{s}</b><br>%{{x|%b %Y}}: %{{y:,}}<extra></extra>"))
-        layout = _line_layout(title, 520)
+        layout = _line_layout(title, 520, subtitle, names)
         ytitle = (f"{measure}, index ({index_to} = 100)" if index_to is not None
                   else f"{measure} ({unit} per month)")
         layout["yaxis"] = dict(title=dict(text=ytitle), tickformat="~s" if index_to is None else None)
@@ -430,7 +453,7 @@ def make_compare_figure(volumes: pd.DataFrame, *, table: pd.DataFrame | None = N
     fig.update_yaxes(tickformat="~s", rangemode="tozero")
     fig.update_xaxes(showticklabels=True)
     fig.update_xaxes(range=[x0, x1])
-    layout = _line_layout(title, max(320, 230 * rows + 80))
+    layout = _line_layout(title, max(320, 230 * rows + 80), subtitle)
     layout.pop("xaxis")
     layout["shapes"] = shapes
     # the event numbers go once above each column's top panel (above its title: no leader lines)
@@ -445,5 +468,6 @@ def make_compare_figure(volumes: pd.DataFrame, *, table: pd.DataFrame | None = N
         text=f"{measure} ({unit} per month); each panel has its own scale", xref="paper", yref="paper",
         x=0, y=1.0, yshift=note_shift, xanchor="left", yanchor="bottom", showarrow=False,
         font=dict(size=12, color=MUTED))]
-    layout["margin"]["t"] += 20
+    # title block, then the note (the event tags, which _finish makes room for, sit between note and panels)
+    layout["margin"]["t"] = max(title_px(title, subtitle), 10) + 24 + 22
     return _finish([], layout, caption, fig=fig, tag_rows=tag_rows)

@@ -10,11 +10,11 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .status_map import LANE_LABELS, MODE_LABELS, _isna, _name, format_updated
-from .theme import INK, MUTED, TEMPLATE, caption_annotation, new_figure
+from .theme import INK, MUTED, TEMPLATE, caption_annotation, new_figure, title_layout, title_px
 
 #: Mode colours (Okabe-Ito) and patterns.
-MODE_STYLE = {"passenger": {"color": "#0072B2"}, "pedestrian": {"color": "#009E73"},
-              "commercial": {"color": "#E69F00"}}
+MODE_STYLE = {"passenger": {"color": "#0072B2"}, "pedestrian": {"color": "#008A63"},
+              "commercial": {"color": "#A86F00"}}
 TABLE_COLUMNS = ["crossing", "mode", "lane", "row", "operational_status", "delay_minutes", "lanes_open",
                  "max_lanes", "stale_reading", "updated", "shown_as"]
 
@@ -54,7 +54,7 @@ def _bar_text(r: dict) -> str:
 
 
 def make_waits_figure(waits: pd.DataFrame, *, table: pd.DataFrame | None = None, title: str | None = None,
-                      caption: str | None = None) -> go.Figure:
+                      subtitle: str | None = None, caption: str | None = None) -> go.Figure:
     """Horizontal bars of ``delay_minutes`` per mode x lane (one trace per mode, plus one for stale
     readings) for the crossings in ``waits``; NA lanes as "no reading" text, never 0 bars."""
     table = waits_table(waits) if table is None else table
@@ -88,7 +88,8 @@ def make_waits_figure(waits: pd.DataFrame, *, table: pd.DataFrame | None = None,
                          showarrow=False, font=dict(size=15, color=MUTED)))
     n = len(table)
     xmax = max([int(v) for v in table["delay_minutes"].dropna()] + [30])
-    height = 130 + 34 * max(n, 2) + (50 if title else 0) + (26 if len(traces) > 4 else 0)
+    top = max(title_px(title, subtitle), 10) + 40 + (26 if len(traces) > 4 else 0)
+    height = 80 + 34 * max(n, 2) + top
     cap, margin_b = caption_annotation(caption, 55)
     if cap:
         anns.append(cap)
@@ -99,9 +100,9 @@ def make_waits_figure(waits: pd.DataFrame, *, table: pd.DataFrame | None = None,
         yaxis=dict(autorange="reversed", automargin=True, categoryorder="array",
                    categoryarray=table["row"].tolist(), title=None),
         legend=dict(orientation="h", x=0, xanchor="left", y=1.02, yanchor="bottom", title=dict(text="Mode")),
-        margin=dict(l=20, r=30, t=(95 if title else 50) + (26 if len(traces) > 4 else 0), b=margin_b),
+        margin=dict(l=20, r=30, t=top, b=margin_b),
         annotations=anns,
     )
     if title:
-        layout["title"] = dict(text=title)
+        layout["title"] = title_layout(title, height, subtitle=subtitle)
     return new_figure(traces, layout)
