@@ -57,14 +57,14 @@ def when_text(ts: pd.Timestamp | None, tz: str | None = None) -> str:
     t = pd.Timestamp(ts)
     if tz and t.tzinfo is not None:
         t = t.tz_convert(tz)
-    zone = f" {t.strftime('%Z')}" if t.tzinfo is not None else ""
-    return f"{t.strftime('%b')} {t.day}, {t.year}, {t.strftime('%H:%M')}{zone}"
+    zone = f"{NBSP}{t.strftime('%Z')}" if t.tzinfo is not None else ""
+    return f"{t.strftime('%b')}{NBSP}{t.day},{NBSP}{t.year}, {t.strftime('%H:%M')}{zone}"
 
 
 def at_text(at: str) -> str:
     """A typed ``at`` (``2023-12-20`` or ``2023-12-20T08:30``) in words, local time at each crossing."""
     t = pd.Timestamp(at)
-    day = f"{t.strftime('%b')} {t.day}, {t.year}"
+    day = f"{t.strftime('%b')}{NBSP}{t.day},{NBSP}{t.year}"
     return f"{day}, {t.strftime('%H:%M')} local time" if len(at) > 10 else f"{day} (noon, local time)"
 
 

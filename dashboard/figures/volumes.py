@@ -461,13 +461,13 @@ def make_compare_figure(volumes: pd.DataFrame, *, table: pd.DataFrame | None = N
     for c in range(min(columns, len(names))):
         k = "" if c == 0 else str(c + 1)
         t, tag_rows = event_tags(ev_rows, x0, x1, _plot_px(layout, columns, 0.08), xref=f"x{k}",
-                                 yref=f"y{k} domain", leader=False, base_px=16)
+                                 yref=f"y{k} domain", leader=False, base_px=26)
         tags.extend(t)
-    note_shift = 24 + (tag_rows * TAG_ROW_PX + 6 if tag_rows else 0)
+    note_shift = 34 + (tag_rows * TAG_ROW_PX + 6 if tag_rows else 0)
     layout["annotations"] = list(fig.layout.annotations) + tags + [dict(
         text=f"{measure} ({unit} per month); each panel has its own scale", xref="paper", yref="paper",
         x=0, y=1.0, yshift=note_shift, xanchor="left", yanchor="bottom", showarrow=False,
         font=dict(size=12, color=MUTED))]
     # title block, then the note (the event tags, which _finish makes room for, sit between note and panels)
-    layout["margin"]["t"] = max(title_px(title, subtitle), 10) + 24 + 22
+    layout["margin"]["t"] = max(title_px(title, subtitle), 10) + 34 + 22
     return _finish([], layout, caption, fig=fig, tag_rows=tag_rows)
