@@ -26,6 +26,7 @@ from dashboard.figures.theme import STATUS_STYLE  # noqa: E402
 from dashboard.sections import history as wait_history  # noqa: E402
 from dashboard.sections import impact as closure  # noqa: E402
 from dashboard.filters import FAMILIES, MODES, Filters  # noqa: E402
+from dashboard.regions import REGIONS, region_name  # noqa: E402
 from loaders.config import STATES, get_settings  # noqa: E402
 from loaders.errors import BorderwatchError  # noqa: E402
 from loaders.snapshot import Snapshot, has_refreshed, load_snapshot, refreshed_dir, with_live_waits  # noqa: E402
@@ -116,6 +117,7 @@ def init_widgets(snap: Snapshot) -> None:
         "w_states": list(f.states), "w_modes": list(f.modes), "w_crossing": f.crossing,
         "_months_initial": (start, end), "w_family": f.family, "w_measure": f.measure, "w_group": f.group_by,
         "w_at_on": bool(f.at), "w_source": "embedded", "w_img": views.DEFAULT_IMAGE_SCALE,
+        "w_region": f.region, "_ports": f.ports,
     })
     if f.at:
         ts = pd.Timestamp(f.at)
@@ -144,6 +146,7 @@ def filters_from_widgets(snap: Snapshot) -> Filters:
         end=None if end == default_end else end,
         at=at, family=ss["w_family"], measure=ss["w_measure"] or None,
         group_by=ss["w_group"] if ss["w_measure"] else "measure",
+        region=ss.get("w_region") or None, ports=tuple(ss.get("_ports", ())),
     )
 
 
@@ -306,6 +309,8 @@ def main() -> None:
         st.selectbox("Crossing", options, key="w_crossing", placeholder="All crossings",
                      format_func=lambda c: "All crossings" if c is None else views.crossing_label(snap, c))
         st.multiselect("Modes", list(MODES), key="w_modes", format_func=lambda m: MODE_NAMES[m])
+        st.selectbox("Map area", [None, *REGIONS], key="w_region", format_func=region_name,
+                     help="Zoom the map to a cluster of crossings: every crossing there gets its name.")
         # Seeded through value= (not session_state): AppTest loses a range slider's state otherwise.
         st.select_slider("Months (volume charts)", options=views.month_options(snap), key="w_months",
                          value=st.session_state["_months_initial"])

@@ -20,6 +20,8 @@ def add_export_parser(sub) -> None:
     x.add_argument("--family", choices=("vehicles", "people", "freight"), default="vehicles")
     x.add_argument("--measure", help="one BTS measure, e.g. 'Personal Vehicles'")
     x.add_argument("--mode", help="comma-separated: passenger,pedestrian,commercial,rail")
+    x.add_argument("--region", help="zoom the map to an area: san-diego, calexico, nogales, el-paso, laredo, "
+                                    "rio-grande-valley")
     x.add_argument("--group", choices=("measure", "state", "port"),
                    help="volumes with --measure: one line per measure (default), state or port")
     x.add_argument("--from", dest="start", help="first month, YYYY-MM")
@@ -37,7 +39,7 @@ def export_filters(args):
     """Filters from the export flags, validated the same way as a page URL."""
     from dashboard.filters import Filters
     q = {k: v for k, v in {"state": args.state, "crossing": args.crossing, "port": args.port,
-                            "family": args.family, "measure": args.measure, "mode": args.mode, "group": args.group,
+                            "family": args.family, "measure": args.measure, "mode": args.mode, "group": args.group, "region": args.region,
                             "from": args.start, "to": args.end, "at": args.at}.items() if v}
     f = Filters.from_query(q)
     if f.warnings:
@@ -82,6 +84,8 @@ def file_stem(chart: str, f, snap) -> str:
         parts.append(f.crossing)
     if chart in ("volumes", "compare"):
         parts += [f.measure or f.family, start, end]
+    if chart == "map" and f.region:
+        parts.append(f.region)
     if chart in ("map", "events") and f.at:
         parts.append(f"at-{f.at}")
     return safe_filename(*parts)

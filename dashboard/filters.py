@@ -13,6 +13,8 @@ import pandas as pd
 
 from loaders.config import STATES
 
+from .regions import REGIONS
+
 MODES = ("passenger", "pedestrian", "commercial", "rail")
 FAMILIES = ("vehicles", "people", "freight")
 GROUPS = ("measure", "state", "port")
@@ -31,6 +33,7 @@ class Filters:
     measure: str | None = None  # one BTS measure (compare view / export)
     group_by: str = "measure"
     ports: tuple[str, ...] = ()  # BTS port codes for the volume charts
+    region: str | None = None  # a map area of dashboard.regions.REGIONS ("san-diego", ...)
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
     def with_(self, **kw) -> "Filters":
@@ -60,6 +63,8 @@ class Filters:
             q["group"] = self.group_by
         if self.ports:
             q["port"] = ",".join(self.ports)
+        if self.region:
+            q["region"] = self.region
         return q
 
     @classmethod
@@ -129,6 +134,7 @@ class Filters:
             measure=get("measure"),
             group_by=one("group", GROUPS, "measure"),
             ports=tuple(p.strip() for p in ports.split(",") if p.strip()) if ports else (),
+            region=one("region", tuple(REGIONS), None),
             warnings=tuple(warn),
         )
 

@@ -264,12 +264,18 @@ def crossing_label(snap: Snapshot, crossing_id: str) -> str:
 def map_chart(snap: Snapshot, filters: Filters, status: pd.DataFrame) -> ChartSpec:
     from .figures import make_status_map_figure, status_map_table
     from . import chart_text as ct
+    from .regions import REGIONS
     when = ct.at_text(filters.at) if filters.at else ct.when_text(snap.cbp_as_of, _first_zone(snap, filters.states))
-    title = f"Status of border crossings into the U.S.: {ct.states_text(filters.states)}, as of {when}"
-    table = status_map_table(status, snap.crossings, waits=snap.waits, states=filters.states)
+    where = ct.states_text(filters.states)
+    if filters.region in REGIONS:
+        reg = REGIONS[filters.region]
+        where = f"{reg['name']} ({ct.STATE_NAMES[reg['state']]})"
+    title = f"Status of border crossings into the U.S.: {where}, as of {when}"
+    table = status_map_table(status, snap.crossings, waits=snap.waits, states=filters.states, region=filters.region)
     fig = make_status_map_figure(status, snap.crossings, table=table, waits=snap.waits, states=filters.states,
                                  title=title, subtitle=map_subtitle(snap, filters),
-                                 caption=caption(snap, filters, "map"))
+                                 caption=caption(snap, filters, "map"), region=filters.region,
+                                 selected=filters.crossing)
     return ChartSpec("map", fig, table)
 
 

@@ -127,3 +127,23 @@ def test_bad_url_values_are_reported_not_fatal():
     texts = " ".join(w.value for w in at.warning)
     assert "XX" in texts and "at=soon" in texts
     assert len(map_points(map_spec(at))) == 9
+
+
+def test_region_from_the_url_zooms_the_map_and_stays_in_the_url():
+    at = new_app(region="san-diego", crossing="ca-san-ysidro")
+    assert not at.exception
+    spec = map_spec(at)
+    lon0, lon1 = spec["layout"]["geo"]["lonaxis"]["range"]
+    assert -117.6 < lon0 < -117.2 and -116.5 < lon1 < -116.0, (lon0, lon1)  # ~1.3 degrees, not 24
+    labels = next(t for t in spec["data"] if t.get("meta") == "labels")
+    assert {"ca-san-ysidro", "ca-san-ysidro-pedwest", "ca-otay-mesa-commercial", "ca-otay-mesa-passenger",
+            "ca-cross-border-xpress", "ca-tecate"} <= set(labels["ids"])
+    assert "San Diego" in spec["layout"]["title"]["text"]
+    assert at.query_params["region"] in ("san-diego", ["san-diego"])
+    assert at.sidebar.selectbox(key="w_region").value == "san-diego"
+
+
+def test_ports_from_the_url_are_kept():
+    at = new_app(port="2602")
+    assert not at.exception
+    assert at.query_params["port"] in ("2602", ["2602"])

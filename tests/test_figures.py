@@ -302,19 +302,51 @@ def test_map_colocated_crossings_are_fanned_out(status, crossings):
         assert not table.loc[cid, "shares_point_with"], cid
 
 
-def test_map_labels_closed_and_partial_crossings_only(status, crossings):
-    fig = make_status_map_figure(status, crossings, states=("AZ", "CA", "TX"))
+def test_map_labels_closed_partial_and_busiest_always_others_where_they_fit(status, crossings, waits):
+    from dashboard.figures.status_map import busiest_crossings
+    fig = make_status_map_figure(status, crossings, waits=waits, states=("AZ", "CA", "TX"))
     labels = next(t for t in fig.data if t.meta == "labels")
-    labelled = sorted(labels.ids)
-    want = sorted(status[status["status"].isin(["closed", "partial"])]["crossing_id"])
-    assert labelled == want and len(labelled) == 22   # 19 partial in the 2022 feed + 3 closed
+    labelled = set(labels.ids)
+    must = set(status[status["status"].isin(["closed", "partial"])]["crossing_id"])
+    busiest = busiest_crossings(crossings, waits)
+    assert len(busiest) == 10 and busiest[0] == "ca-san-ysidro" and "tx-el-paso-bota" in busiest
+    assert must | set(busiest) <= labelled
+    assert len(labelled) > len(must | set(busiest))  # quieter crossings too, where their label fits
     text = dict(zip(labels.ids, labels.text))
     assert labels.customdata is None                      # not a status point: the page never selects it
     assert text["az-lukeville"] == "Lukeville"
     assert text["tx-eagle-pass-rail"] == "Eagle Pass rail"
     assert text["ca-san-ysidro-pedwest"] == "PedWest"
-    # only closed / partial: an open crossing such as San Ysidro has no label
-    assert "ca-san-ysidro" not in text
+    assert text["ca-san-ysidro"] == "San Ysidro"           # open, but among the busiest: always named
+
+
+@pytest.mark.parametrize("region", ["san-diego", "nogales", "el-paso", "laredo", "rio-grande-valley"])
+def test_map_region_zoom_names_every_crossing_in_view_without_collisions(status, crossings, waits, region):
+    from dashboard.figures.status_map import _label_box, _place_labels, region_ranges, status_map_table
+    from dashboard.regions import REGIONS
+    fig = make_status_map_figure(status, crossings, waits=waits, region=region, title="t")
+    w, e, s_, n_ = REGIONS[region]["box"]
+    lon0, lon1 = fig.layout.geo.lonaxis.range
+    lat0, lat1 = fig.layout.geo.lataxis.range
+    assert lon0 <= w and lon1 >= e and lat0 <= s_ and lat1 >= n_        # the whole area in view
+    table = status_map_table(status, crossings, waits=waits, region=region)
+    inside = table[table["lon"].between(w, e) & table["lat"].between(s_, n_)]
+    assert len(inside) >= 3
+    labels = next(t for t in fig.data if t.meta == "labels")
+    assert set(inside["crossing_id"]) <= set(labels.ids), set(inside["crossing_id"]) - set(labels.ids)
+
+
+def test_map_highlights_the_selected_crossing(status, crossings):
+    fig = make_status_map_figure(status, crossings, states=("AZ",), selected="az-lukeville")
+    for t in fig.data:
+        if t.type == "scattergeo" and t.customdata is not None:
+            ids = [c[0] for c in t.customdata]
+            if "az-lukeville" in ids:
+                i = ids.index("az-lukeville")
+                assert list(t.marker.size)[i] > STATUS_STYLE[t.meta]["size"]
+                assert t.marker.line.width[i] == 3
+    labels = next(t for t in fig.data if t.meta == "labels")
+    assert dict(zip(labels.ids, labels.text))["az-lukeville"] == "<b>Lukeville</b>"
 
 
 def test_map_az_fills_the_figure_width(status, crossings):

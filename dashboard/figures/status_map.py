@@ -29,6 +29,8 @@ from collections.abc import Iterable, Sequence
 import pandas as pd
 import plotly.graph_objects as go
 
+from dashboard.regions import REGIONS
+
 from .theme import (INK, MUTED, STATUS_ORDER, STATUS_STYLE, TEMPLATE, caption_annotation, new_figure, records,
                     title_layout, title_px)
 
@@ -49,8 +51,11 @@ VIEW_ASPECT = 2.2
 FIT_WIDTH = 1200
 #: West and east ends of each state's stretch of the border (longitude): the view always shows all of it.
 STATE_BORDER_LON = {"CA": (-117.13, -114.72), "AZ": (-114.82, -109.05), "TX": (-106.65, -97.15)}
-#: Status whose crossings get a name label on the map (only these: labelling all 50 would be clutter).
+#: Crossings of these statuses are always labelled (with a leader line if need be), and so are the
+#: selected crossing and the BUSIEST_N largest by lanes; every other crossing is labelled where its
+#: label fits clear of markers and other labels (all of them at a region's zoom).
 LABELLED_STATUSES = ("closed", "partial")
+BUSIEST_N = 10
 #: Crossing names that say nothing without their port ("Bridge I" -> "Eagle Pass Bridge I").
 _GENERIC_NAMES = {"east", "west", "passenger", "commercial", "gateway", "b&m", "veterans"}
 #: Faint place labels (lat, lon); drawn only when inside the view.
@@ -218,7 +223,7 @@ def _fan_out(df: pd.DataFrame, radius_deg: float) -> tuple[list[float], list[flo
 
 
 def status_map_table(status: pd.DataFrame, crossings: pd.DataFrame, *, waits: pd.DataFrame | None = None,
-                     states: Iterable[str] | None = ("TX", "AZ", "CA")) -> pd.DataFrame:
+                     states: Iterable[str] | None = ("TX", "AZ", "CA"), region: str | None = None) -> pd.DataFrame:
     """Exactly what :func:`make_status_map_figure` draws: one row per located crossing of ``states``
     (status rows join the crossings table on ``crossing_id``, falling back to ``port_number``; rows that
     match no crossing cannot be placed and are left out), with the hover's lane lines (``;``-joined),
@@ -280,7 +285,10 @@ def status_map_table(status: pd.DataFrame, crossings: pd.DataFrame, *, waits: pd
     if not recs:
         rows = pd.DataFrame({k: [] for k in TABLE_COLUMNS[:15]})
         return rows.assign(map_lat=[], map_lon=[], shares_point_with=[])[TABLE_COLUMNS]
-    lon_range, _ = _view_ranges([r["lat"] for r in recs], [r["lon"] for r in recs], states=states or ())
+    if region in REGIONS:  # zoomed in: the fan-out shrinks with the view
+        lon_range = list(REGIONS[region]["box"][:2])
+    else:
+        lon_range, _ = _view_ranges([r["lat"] for r in recs], [r["lon"] for r in recs], states=states or ())
     radius = max(FAN_MIN_DEG, FAN_SHARE * (lon_range[1] - lon_range[0]))
     recs.sort(key=lambda r: (r["state"], r["crossing_id"]))
     # "Raul Hector Castro" says less than "Douglas" when it is the port's only crossing; two labels alike
@@ -333,12 +341,33 @@ def _label_box(x: float, y: float, w: float, pos: str) -> tuple[float, float, fl
     return x0, y0, x0 + w, y0 + _LINE_PX
 
 
+def label_priority(table: pd.DataFrame, selected: str | None = None,
+                   busiest: Iterable[str] = ()) -> tuple[list[str], set[str]]:
+    """Crossing ids in labelling order and the set that must be labelled: the selected crossing, closed,
+    partial, the busiest; then every other crossing from west to east."""
+    busiest = list(busiest)
+    rank = {st: i for i, st in enumerate(LABELLED_STATUSES)}
+    must = {c for c, st in zip(table["crossing_id"], table["status"]) if st in rank} | set(busiest)
+    if selected:
+        must.add(selected)
+    must &= set(table["crossing_id"])
+    def key(r):
+        c = r[0]
+        return (0 if c == selected else 1 if r[1] in rank else 2 if c in busiest else 3,
+                rank.get(r[1], 9), busiest.index(c) if c in busiest else 0, r[2])
+    order = [r[0] for r in sorted(zip(table["crossing_id"], table["status"], table["map_lon"]), key=key)]
+    return order, must
+
+
 def _place_labels(table: pd.DataFrame, lon_range: list[float], lat_range: list[float], plot_w: float,
-                  plot_h: float, avoid: dict[str, tuple[float, float]] | None = None) -> list[dict]:
-    """Greedy label placement in the assumed plot box (pixels, Mercator): for each closed / partial
-    crossing try 8 positions next to its marker, then 8 further out (with a leader line), and take the
-    first that overlaps no marker, no placed label and stays inside the frame (else the least bad).
-    Returns ``{crossing_id, text, lat, lon, textposition, leader}`` per label, in lat/lon."""
+                  plot_h: float, avoid: dict[str, tuple[float, float]] | None = None, *,
+                  selected: str | None = None, busiest: Iterable[str] = ()) -> list[dict]:
+    """Greedy label placement in the assumed plot box (pixels, Mercator), in :func:`label_priority`
+    order: try 8 positions next to the marker, then 8 further out (with a leader line), and take the
+    first that overlaps no marker, no placed label and stays inside the frame. A crossing that must be
+    labelled takes the least bad position if none is clear; any other crossing is left unlabelled
+    rather than overlap (its name is in the hover and the table). Returns ``{crossing_id, text, lat,
+    lon, textposition, leader}`` per label, in lat/lon."""
     y_top, y_bot = _merc_y(lat_range[1]), _merc_y(lat_range[0])
     sx = plot_w / (lon_range[1] - lon_range[0])
     sy = plot_h / (y_top - y_bot)
@@ -349,12 +378,11 @@ def _place_labels(table: pd.DataFrame, lon_range: list[float], lat_range: list[f
         x, y = to_px(lat, lon)
         w = 7.5 * len(text)
         obstacles.append((x - w / 2, y - 8, x + w / 2, y + 8))
-    rank = {st: i for i, st in enumerate(LABELLED_STATUSES)}
-    todo = table[table["status"].isin(LABELLED_STATUSES)]
-    todo = todo.assign(_r=todo["status"].map(rank)).sort_values(["_r", "map_lon"], kind="stable")
+    order, must = label_priority(table, selected, busiest)
+    by_id = {r["crossing_id"]: r for r in records(table)}
     placed: list[tuple] = []
     out = []
-    for r in records(todo):
+    for r in (by_id[c] for c in order):
         text = r["label"]
         w = _CHAR_PX * len(text) + 4
         x, y = to_px(r["map_lat"], r["map_lon"])
@@ -385,6 +413,8 @@ def _place_labels(table: pd.DataFrame, lon_range: list[float], lat_range: list[f
                     break
             if best[0] < 1.5:
                 break
+        if best[0] >= 1.5 and r["crossing_id"] not in must:
+            continue  # no clear spot: better no label than one on top of another
         _, ax, ay, pos, box, dist = best
         placed.append(box)
         lon = lon_range[0] + ax / sx
@@ -392,6 +422,33 @@ def _place_labels(table: pd.DataFrame, lon_range: list[float], lat_range: list[f
         out.append({"crossing_id": r["crossing_id"], "text": text, "lat": lat, "lon": lon, "textposition": pos,
                     "leader": dist == _FAR, "mark": (r["map_lat"], r["map_lon"])})
     return out
+
+
+def region_ranges(region: str, aspect: float) -> tuple[list[float], list[float]]:
+    """The region's box widened to ``aspect`` (width / height on the Mercator map), with a margin."""
+    w, e, s, n = REGIONS[region]["box"]
+    x0, x1, y0, y1 = w, e, _merc_y(s), _merc_y(n)
+    pad = 0.06 * (x1 - x0)
+    x0, x1, y0, y1 = x0 - pad, x1 + pad, y0 - pad, y1 + pad
+    wd, ht = x1 - x0, y1 - y0
+    if wd / ht > aspect:
+        grow = (wd / aspect - ht) / 2
+        y0, y1 = y0 - grow, y1 + grow
+    else:
+        grow = (ht * aspect - wd) / 2
+        x0, x1 = x0 - grow, x1 + grow
+    return [round(x0, 4), round(x1, 4)], [round(_merc_lat(y0), 4), round(_merc_lat(y1), 4)]
+
+
+def busiest_crossings(crossings: pd.DataFrame, waits: pd.DataFrame | None, n: int = BUSIEST_N) -> list[str]:
+    """The ``n`` crossings with the most lanes in the CBP feed (``max_lanes`` summed over every mode and
+    lane type): San Ysidro, Otay Mesa, the Laredo and El Paso bridges... largest first."""
+    if waits is None or waits.empty or "max_lanes" not in waits.columns:
+        return []
+    lanes = waits.groupby("port_number")["max_lanes"].sum(min_count=1).dropna()
+    ids = dict(zip(crossings["port_number"].astype(str), crossings["crossing_id"]))
+    ranked = sorted(((int(v), ids[str(p)]) for p, v in lanes.items() if str(p) in ids), key=lambda t: (-t[0], t[1]))
+    return [c for _, c in ranked[:n]]
 
 
 #: Longest notice shown in a hover (the full text is in the crossing detail and the data table).
@@ -433,7 +490,8 @@ def make_status_map_figure(status: pd.DataFrame, crossings: pd.DataFrame, *, tab
                            waits: pd.DataFrame | None = None,
                            states: Iterable[str] | None = ("TX", "AZ", "CA"),
                            title: str | None = None, subtitle: str | None = None, caption: str | None = None,
-                           height: int = 560, fit_width: int = FIT_WIDTH) -> go.Figure:
+                           height: int = 560, fit_width: int = FIT_WIDTH, region: str | None = None,
+                           selected: str | None = None) -> go.Figure:
     """Map of crossing status (STATUS_COLUMNS frame) placed via the crossings table (CROSSINGS_COLUMNS),
     optionally with lane waits (WAITS_COLUMNS) in the hover. One trace per status present, named
     ``"Open (12)"``; rail/dam/ferry crossings get a dark ring. ``customdata[:, 0]`` is the crossing_id (the
@@ -442,7 +500,8 @@ def make_status_map_figure(status: pd.DataFrame, crossings: pd.DataFrame, *, tab
     default), so the map fills the image. Closed and partial crossings get a short name label
     (trace ``meta="labels"``), placed clear of markers and of each other where possible. Returns a
     ``go.Figure``."""
-    table = status_map_table(status, crossings, waits=waits, states=states) if table is None else table
+    if table is None:
+        table = status_map_table(status, crossings, waits=waits, states=states, region=region)
     traces: list[dict] = []
     for st in STATUS_ORDER:
         part = table[table["status"] == st]
@@ -454,14 +513,19 @@ def make_status_map_figure(status: pd.DataFrame, crossings: pd.DataFrame, *, tab
         n_other = sum(other)
         open_symbol = str(style["symbol"]).endswith("-open")
         name = f"{style['label']} ({len(part)}" + (f", {n_other} rail/dam/ferry)" if n_other else ")")
+        is_sel = [r["crossing_id"] == selected for r in recs]
+        # the selected crossing: a larger marker with a thick dark outline (and a bold label)
         traces.append(dict(
             type="scattergeo", lat=part["map_lat"].tolist(), lon=part["map_lon"].tolist(),
             mode="markers", name=name, legendgroup=st, meta=st,
             marker=dict(
-                symbol=style["symbol"], size=style["size"], color=style["color"], opacity=1,
+                symbol=style["symbol"], color=style["color"], opacity=1,
+                size=[style["size"] * 1.7 if s_ else style["size"] for s_ in is_sel] if any(is_sel) else style["size"],
                 line=dict(
-                    color=[style["color"] if open_symbol else (INK if o else "white") for o in other],
-                    width=[3.5 if open_symbol and o else 2 if open_symbol else (2.2 if o else 1) for o in other],
+                    color=[INK if s_ else style["color"] if open_symbol else (INK if o else "white")
+                           for o, s_ in zip(other, is_sel)],
+                    width=[3 if s_ else 3.5 if open_symbol and o else 2 if open_symbol else (2.2 if o else 1)
+                           for o, s_ in zip(other, is_sel)],
                 ),
             ),
             customdata=[[r["crossing_id"], r["lat"], r["lon"], r["status"]] for r in recs],
@@ -472,7 +536,9 @@ def make_status_map_figure(status: pd.DataFrame, crossings: pd.DataFrame, *, tab
     margin = dict(l=10, r=10, t=max(title_px(title, subtitle), 6) + 34, b=margin_b)
     plot_w = max(200, fit_width - margin["l"] - margin["r"])
     plot_h = max(150, height - margin["t"] - margin["b"])
-    if not table.empty:
+    if region in REGIONS:
+        lon_range, lat_range = region_ranges(region, plot_w / plot_h)
+    elif not table.empty:
         lon_range, lat_range = _view_ranges(table["lat"].tolist(), table["lon"].tolist(),
                                             aspect=plot_w / plot_h, states=states or ())
     else:
@@ -483,7 +549,21 @@ def make_status_map_figure(status: pd.DataFrame, crossings: pd.DataFrame, *, tab
     labels = {k: (min(v[0], top), v[1]) for k, v in STATE_LABELS.items()
               if lon_range[0] + 1.0 < v[1] < lon_range[1] - 1.0}
     labels["MEXICO"] = (lat_range[0] + 0.22 * (lat_range[1] - lat_range[0]), sum(lon_range) / 2)
-    labels_at = _place_labels(table, lon_range, lat_range, plot_w, plot_h, labels) if not table.empty else []
+    if region in REGIONS:  # a city-scale view: state and country names would sit on the crossings
+        labels = {}
+    shown = table
+    if region in REGIONS and not table.empty:
+        w, e, s_, n_ = lon_range[0], lon_range[1], lat_range[0], lat_range[1]
+        shown = table[table["map_lon"].between(w, e) & table["map_lat"].between(s_, n_)]
+    busiest = busiest_crossings(crossings, waits)
+    if region in REGIONS:  # zoomed in: every crossing in view is named (with a leader line if need be)
+        busiest = list(shown["crossing_id"])
+    labels_at = (_place_labels(shown, lon_range, lat_range, plot_w, plot_h, labels, selected=selected,
+                               busiest=busiest) if not shown.empty else [])
+    for lab in labels_at:
+        if lab["crossing_id"] == selected:
+            lab["text"] = f"<b>{lab['text']}</b>"
+
     if labels_at:
         leaders_lat: list[float | None] = []
         leaders_lon: list[float | None] = []
