@@ -27,6 +27,7 @@ from dashboard.sections import history as wait_history  # noqa: E402
 from dashboard.sections import impact as closure  # noqa: E402
 from dashboard.filters import FAMILIES, MODES, Filters  # noqa: E402
 from dashboard.regions import REGIONS, region_name  # noqa: E402
+from dashboard.url_state import DEFAULT_SOURCE, LANE_NAMES, LANES, TABS, ViewState, plain, unknown_values  # noqa: E402
 from loaders.config import STATES, get_settings  # noqa: E402
 from loaders.errors import BorderwatchError  # noqa: E402
 from loaders.snapshot import Snapshot, has_refreshed, load_snapshot, refreshed_dir, with_live_waits  # noqa: E402
@@ -107,8 +108,12 @@ def init_widgets(snap: Snapshot) -> None:
     """On a session's first run, set every widget from the URL (a shared link reopens the same view)."""
     if st.session_state.get("_init"):
         return
-    f = Filters.from_query(_query_dict())
-    st.session_state["_url_warnings"] = f.warnings
+    q = _query_dict()
+    f = Filters.from_query(q)
+    vs = ViewState.from_query(q)
+    measures = {m for fam in FAMILIES for m in views.family_measures(snap, fam)}
+    st.session_state["_url_warnings"] = (*f.warnings, *vs.warnings, *unknown_values(
+        q, crossings=set(snap.crossings["crossing_id"]), measures=measures))
     months = views.month_options(snap)
     start, end = views.effective_months(snap, f)
     start = start if start in months else months[0]
@@ -116,7 +121,8 @@ def init_widgets(snap: Snapshot) -> None:
     st.session_state.update({
         "w_states": list(f.states), "w_modes": list(f.modes), "w_crossing": f.crossing,
         "_months_initial": (start, end), "w_family": f.family, "w_measure": f.measure, "w_group": f.group_by,
-        "w_at_on": bool(f.at), "w_source": "embedded", "w_img": views.DEFAULT_IMAGE_SCALE,
+        "w_at_on": bool(f.at), "w_source": vs.source, "w_img": views.DEFAULT_IMAGE_SCALE,
+        "w_view": TABS[vs.tab], "w_lane": vs.lane,
         "w_region": f.region, "_ports": f.ports,
     })
     if f.at:
@@ -150,8 +156,14 @@ def filters_from_widgets(snap: Snapshot) -> Filters:
     )
 
 
+def view_state() -> ViewState:
+    ss = st.session_state
+    tab = next((k for k, label in TABS.items() if label == ss.get("w_view")), "volumes")
+    return ViewState(tab=tab, source=ss.get("w_source", DEFAULT_SOURCE), lane=ss.get("w_lane") or None)
+
+
 def sync_url(f: Filters) -> None:
-    want = closure.keep_in_url(wait_history.keep_in_url(f.to_query()))
+    want = closure.keep_in_url(wait_history.keep_in_url({**f.to_query(), **view_state().to_query()}))
     if {k: st.query_params.get(k) for k in st.query_params.keys()} != want:
         st.query_params.from_dict(want)
 
@@ -201,11 +213,15 @@ def chart_block(spec: views.ChartSpec | None, *, key: str, export_ok: bool, **ch
         st.dataframe(views.display_table(spec.table), hide_index=True, width="stretch")
 
 
-def events_table(ev: pd.DataFrame) -> None:
-    """The events with a clickable first source, and every source behind an expander."""
-    st.dataframe(views.events_display(ev), hide_index=True, width="stretch",
-                 column_config={"source": st.column_config.LinkColumn(
-                     "source", display_text=r"https?://(?:www\.)?([^/]+)"),
+def events_table(ev: pd.DataFrame, crossings: pd.DataFrame | None = None) -> None:
+    """The events with start, end and name pinned (the rest scrolls), a clickable first source, and
+    every source behind an expander."""
+    st.dataframe(views.events_display(ev, crossings), hide_index=True, width="stretch",
+                 alt="Closures, suspensions and policy events with their dates and sources",
+                 column_config={
+                     "start": st.column_config.TextColumn("start", pinned=True, width="small"),
+                     "event": st.column_config.TextColumn("event", pinned=True, width="medium"),
+                     "source": st.column_config.LinkColumn("source", display_text=r"https?://(?:www\.)?([^/]+)"),
                      "impact": st.column_config.LinkColumn("impact", display_text="show impact")})
     with st.expander(f"All sources ({sum(len(u) for u in ev['source_urls'])} links)"):
         st.markdown(views.sources_markdown(ev))
@@ -216,7 +232,7 @@ def header(snap: Snapshot, f: Filters, status: pd.DataFrame, live_error: str | N
     st.caption("Status of every U.S.–Mexico border crossing in Texas, Arizona and California, lane-level waits, "
                "monthly crossing volumes and a sourced registry of closures and suspensions.")
     for w in st.session_state.get("_url_warnings", ()):
-        st.warning(f"Link: {w}")
+        st.warning(f"Link: {plain(w)}", icon=":material/link_off:")  # URL text: shown literally
     if live_error:
         st.error(f"Data source unavailable — showing the embedded snapshot instead. {live_error}")
     as_of = snap.cbp_as_of
@@ -247,7 +263,8 @@ def crossing_detail(snap: Snapshot, f: Filters, status: pd.DataFrame, qkey: tupl
     if not f.crossing:
         st.caption("Choose a crossing in the sidebar, or click its marker on the map.")
         return
-    left, right = st.columns([1, 1], gap="medium")
+    # one column: in half the page the lanes table cut off its status and update time
+    left = right = st.container(key="crossing_detail")
     with left:
         row = status[status["crossing_id"] == f.crossing]
         st.markdown(f"**{views.crossing_label(snap, f.crossing)}**")
@@ -255,20 +272,35 @@ def crossing_detail(snap: Snapshot, f: Filters, status: pd.DataFrame, qkey: tupl
         status_detail.crossing_status_block(row.iloc[0] if len(row) else None, modes, views.fmt_local)
         lanes = views.lanes_table(snap, f.crossing, views.at_instant(snap, f))
         if lanes is not None:
-            st.dataframe(lanes, hide_index=True, width="stretch")
+            st.dataframe(lanes, hide_index=True, width="stretch", alt="Lanes of the selected crossing",
+                         column_config={"mode": st.column_config.TextColumn("mode", pinned=True),
+                                        "lane": st.column_config.TextColumn("lane", pinned=True)})
         else:
             st.caption("CBP publishes no wait times for this crossing (rail, dam or ferry crossing).")
     with right:
         ev = views.events_frame(snap, f)
         if len(ev):
             st.markdown("**Events at this crossing**")
-            events_table(ev)
+            events_table(ev, snap.crossings)
         else:
             st.caption("No events in the registry for this crossing.")
     w = chart_for(snap, skey, qkey, "waits")
     if w is not None:
         with st.expander("Lane wait chart"):
             chart_block(w, key="waits_chart", export_ok=export_ok)
+
+
+def crossings_table(snap: Snapshot, f: Filters, status: pd.DataFrame) -> None:
+    """Every crossing with its status and current wait per lane type: click a column to sort (fastest
+    first); the chosen lane is kept in the address (?lane=commercial-standard)."""
+    st.selectbox("Fastest first by lane", [None, *LANES], key="w_lane",
+                 format_func=lambda k: "Sort by state and name" if k is None else LANE_NAMES[k],
+                 help="Or click any column header to sort by it.")
+    table, config = views.crossings_waits_table(snap, status, f.modes, sort_lane=st.session_state.get("w_lane"))
+    st.dataframe(table, hide_index=True, width="stretch", column_config=config,
+                 alt="Crossings with their status and current wait in minutes for each lane type")
+    st.caption("Waits in minutes as CBP reports them; blank = no reading (lane closed, update pending or no "
+               "such lane), never 0. Times are local to each crossing.")
 
 
 # ------------------------------------------------------------------ page
@@ -285,6 +317,10 @@ def main() -> None:
     names = {"embedded": "Embedded snapshot", "refreshed": "Last refresh", "live": "Live CBP feed"}
     with st.sidebar:
         st.header("Filters")
+        if st.session_state.get("w_source") not in sources:
+            st.session_state["_url_warnings"] = (*st.session_state.get("_url_warnings", ()),
+                                                 "ignored source=refreshed (no borderwatch refresh on this machine)")
+            st.session_state["w_source"] = DEFAULT_SOURCE
         st.radio("Data source", sources, key="w_source", horizontal=True, format_func=names.__getitem__,
                  help="The embedded snapshot works offline. 'Last refresh' is what `borderwatch refresh` "
                       "saved. Live fetches bwt.cbp.gov (cached 5 minutes).")
@@ -349,8 +385,7 @@ def main() -> None:
     crossing_detail(snap, f, status, qkey, skey, export_ok)
 
     # Only the open tab is built (tabs track state): a filter change pays for the map and one chart.
-    t_vol, t_cmp, t_ev, t_tab = st.tabs(["Crossing volumes", "Compare", "Events timeline", "All crossings"],
-                                        key="w_view", on_change="rerun")
+    t_vol, t_cmp, t_ev, t_tab = st.tabs(list(TABS.values()), key="w_view", on_change="rerun")
     if t_vol.open:
         with t_vol:
             st.caption("BTS monthly inbound counts. Shaded spans are closures and suspensions from the events "
@@ -364,10 +399,10 @@ def main() -> None:
         with t_ev:
             chart_block(chart_for(snap, skey, qkey, "events"), key="events_chart", export_ok=export_ok)
             st.markdown("**Events and their sources**")
-            events_table(views.events_frame(snap, f))
+            events_table(views.events_frame(snap, f), snap.crossings)
     if t_tab.open:
         with t_tab:
-            st.dataframe(views.status_display(status), hide_index=True, width="stretch")
+            crossings_table(snap, f, status)
     wait_history.history_section(snap, f, export_ok, chart_block)
     closure.closure_section(snap, export_ok, chart_block)
     st.caption(views.source_line(snap, cbp=True, bts=True, events=True, states=f.states)

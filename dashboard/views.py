@@ -500,17 +500,24 @@ def lanes_table(snap: Snapshot, crossing_id: str, at=None) -> pd.DataFrame | Non
     return pd.DataFrame(rows)
 
 
-def events_display(ev: pd.DataFrame) -> pd.DataFrame:
+def events_display(ev: pd.DataFrame, crossings: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The events for the screen, key columns first: start, end, event, direction, the crossings by
+    name (not port number), kind, modes, the first source and how many more, confidence, summary."""
+    from .figures._events import crossing_names, crossings_text
+    names = crossing_names(crossings)
     out = pd.DataFrame({
-        "event": ev["title"], "kind": ev["kind"].str.replace("_", " "), "state": ev["state"],
-        "crossings": ev["crossings"].map("; ".join), "modes": ev["modes"].map("; ".join),
         "start": ev["start"].map(lambda t: fmt_local(t)),
         "end": ev["end"].map(lambda t: "ongoing / unknown" if pd.isna(t) else fmt_local(t)),
-        "confidence": ev["confidence"], "summary": ev["summary"],
+        "event": ev["title"],
+        "direction": ev["direction"] if "direction" in ev.columns else "",
+        "crossings": ev["crossings"].map(lambda cs: crossings_text(cs, names)),
+        "kind": ev["kind"].str.replace("_", " "), "state": ev["state"],
+        "modes": ev["modes"].map("; ".join),
         "source": ev["source_urls"].map(lambda u: u[0] if u else None),
         "more sources": ev["source_urls"].map(lambda u: max(len(u) - 1, 0)),
         "impact": [f"?impact={i}#closure-impact" if k in IMPACT_LINK_KINDS and d != "southbound" else None
                    for i, k, d in zip(ev["id"], ev["kind"], ev["direction"])],
+        "confidence": ev["confidence"], "summary": ev["summary"],
     })
     return out.reset_index(drop=True)
 
@@ -565,3 +572,45 @@ def image_bytes(fig: go.Figure, fmt: str, scale_key: str = DEFAULT_IMAGE_SCALE) 
     from .export import get_renderer
     scale = IMAGE_SCALES.get(scale_key, IMAGE_SCALES[DEFAULT_IMAGE_SCALE])[0] if fmt == "png" else 1
     return get_renderer().render(fig, fmt=fmt, width=IMAGE_WIDTH, scale=scale)
+
+
+# ------------------------------------------------------------------ crossings table
+def crossings_waits_table(snap: Snapshot, status: pd.DataFrame, modes=("passenger", "pedestrian", "commercial", "rail"),
+                          sort_lane: str | None = None) -> tuple[pd.DataFrame, dict]:
+    """One row per crossing of ``status``: state, name, status, then the current wait (minutes, Int64;
+    missing is NA, never 0) of every lane type of the chosen ``modes``, lanes open, the latest update
+    (local) and the crossing id. ``sort_lane`` ("commercial-standard") puts the fastest first, crossings
+    without a reading last. Returns the frame and its ``st.dataframe`` column config (name pinned)."""
+    import streamlit as st
+
+    from .url_state import LANE_NAMES, LANES
+    lanes = [k for k in LANES if k.split("-")[0] in modes]
+    w = snap.waits
+    w = w[w["operational_status"].fillna("N/A") != "N/A"]
+    key = w["mode"].astype(str) + "-" + w["lane"].astype(str)
+    stale = w["stale_reading"].fillna(False).astype(bool) if "stale_reading" in w.columns else False
+    minutes = w["delay_minutes"].astype("Int64").where(~stale)
+    wide = pd.DataFrame({"port_number": w["port_number"].astype(str), "k": key, "v": minutes}) \
+        .drop_duplicates(["port_number", "k"], keep="last") \
+        .pivot(index="port_number", columns="k", values="v")
+    rows = status.copy()
+    rows["name"] = [f"{p} – {c}" if isinstance(c, str) and c and c.lower() != str(p).lower() else str(p)
+                    for p, c in zip(rows["port_name"], rows["crossing_name"])]
+    labels = {"open": "● Open", "partial": "◆ Partial", "closed": "✖ Closed", "unknown": "○ Unknown"}
+    out = pd.DataFrame({"crossing": rows["name"].values, "state": rows["state"].values,
+                        "status": rows["status"].map(labels).values})
+    pn = rows["port_number"].astype("string")
+    for k in lanes:
+        col = wide[k] if k in wide.columns else pd.Series(dtype="Int64")
+        out[LANE_NAMES[k]] = pd.array(pn.map(col.to_dict()).tolist(), dtype="Int64")
+    out["updated (local)"] = rows["updated_at"].map(lambda t: fmt_local(t) if not pd.isna(t) else "").values
+    out["crossing id"] = rows["crossing_id"].values
+    if sort_lane in lanes:
+        out = out.sort_values([LANE_NAMES[sort_lane], "state", "crossing"], na_position="last", kind="stable")
+    else:
+        out = out.sort_values(["state", "crossing"], kind="stable")
+    config = {"crossing": st.column_config.TextColumn("crossing", pinned=True, width="medium"),
+              "status": st.column_config.TextColumn("status", pinned=True, width="small"),
+              **{LANE_NAMES[k]: st.column_config.NumberColumn(LANE_NAMES[k], format="%d min", width="small")
+                 for k in lanes}}
+    return out.reset_index(drop=True), config

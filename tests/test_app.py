@@ -124,9 +124,35 @@ def test_crossing_selection_from_url_shows_lanes_without_zeros():
 def test_bad_url_values_are_reported_not_fatal():
     at = new_app(state="AZ,XX", at="soon")
     assert not at.exception
-    texts = " ".join(w.value for w in at.warning)
+    texts = " ".join(w.value for w in at.warning).replace("\\", "")  # shown escaped: plain text
     assert "XX" in texts and "at=soon" in texts
     assert len(map_points(map_spec(at))) == 9
+
+
+def test_unknown_crossing_and_measure_are_named_and_shown_as_plain_text():
+    at = new_app(crossing="[click me](https://evil.example)", measure="Cars", tab="nope", lane="fast")
+    assert not at.exception
+    raw = [w.value for w in at.warning]
+    text = " ".join(raw).replace("\\", "")
+    assert "crossing=[click me](https://evil.example)" in text and "measure=Cars" in text
+    assert "tab=nope" in text and "lane=fast" in text
+    # every Markdown character escaped: Streamlit shows the text, never a link
+    assert any("\\[click me\\]\\(https\\:" in w for w in raw), raw
+    assert "crossing" not in at.query_params and "measure" not in at.query_params
+
+
+def test_tab_source_and_lane_live_in_the_url():
+    at = new_app(tab="crossings", lane="commercial-standard", state="TX")
+    assert not at.exception
+    assert at.query_params["tab"] in ("crossings", ["crossings"])
+    assert at.query_params["lane"] in ("commercial-standard", ["commercial-standard"])
+    df = at.dataframe[0].value
+    col = "Commercial, standard"
+    assert col in df.columns and "Passenger, SENTRI" in df.columns
+    vals = df[col].dropna().tolist()
+    assert vals == sorted(vals) and len(vals) >= 10  # fastest first
+    assert df[col].isna().tolist() == sorted(df[col].isna().tolist())  # no reading: last, not 0
+    assert set(df["state"]) == {"TX"}
 
 
 def test_region_from_the_url_zooms_the_map_and_stays_in_the_url():

@@ -42,7 +42,7 @@ BORDERWATCH = Path(sys.executable).with_name("borderwatch")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 VIEWPORT = {"width": 1440, "height": 900}
-TIMEOUT_MS = 30_000
+TIMEOUT_MS = 60_000  # generous: the machine is shared (timing lives in make bench)
 
 # --- selectors (see the module docstring) -------------------------------------------------------------
 MAP = ".st-key-map_chart"                      # st.plotly_chart(key="map_chart") -> element class
@@ -329,7 +329,7 @@ def test_click_marker_selects_crossing(page):
     assert box.locator("input").input_value() == "Lukeville (AZ)"
     main = page.get_by_test_id("stMain")
     assert "Crossing detail" in main.inner_text()
-    detail = main.get_by_test_id("stColumn").filter(has_text="Lukeville (AZ)").first
+    detail = main.locator(".st-key-crossing_detail")
     assert "event 2023-12-lukeville-closure" not in detail.inner_text()  # ?state=AZ only: no 'at', feed time
     assert "Lukeville (AZ)" in detail.inner_text()
     assert_healthy(page)
