@@ -168,7 +168,9 @@ class Server:
         self.port = free_port()
         if self.script == DASHBOARD_APP:
             # as users start it (make run): `borderwatch run`, which also preloads data (dashboard/warm.py)
-            cmd = [sys.executable, "-m", "dashboard.cli", "run", "--address", "127.0.0.1", "--port", str(self.port)]
+            # --offline: the benchmark measures the embedded snapshot, never a live fetch (live is the default)
+            cmd = [sys.executable, "-m", "dashboard.cli", "run", "--offline", "--address", "127.0.0.1",
+                   "--port", str(self.port)]
         else:
             # the flags `borderwatch run` gives Streamlit
             cmd = [sys.executable, "-m", "streamlit", "run", str(self.script),

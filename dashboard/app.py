@@ -19,7 +19,7 @@ pa.set_memory_pool(pa.system_memory_pool())
 # The icon is an emoji on purpose: a ":material/..." page icon makes the browser fetch the favicon from
 # fonts.gstatic.com, and nothing may leave the machine.
 st.set_page_config(page_title="Borderwatch — U.S.–Mexico border crossings", page_icon="🛂",
-                   layout="wide", initial_sidebar_state="expanded")
+                   layout="wide", initial_sidebar_state="auto")  # "auto": collapsed on a phone
 
 from dashboard import status_detail, views, warm  # noqa: E402
 from dashboard.figures.theme import STATUS_STYLE  # noqa: E402
@@ -27,6 +27,7 @@ from dashboard.sections import history as wait_history  # noqa: E402
 from dashboard.sections import impact as closure  # noqa: E402
 from dashboard.filters import FAMILIES, MODES, Filters  # noqa: E402
 from dashboard.regions import REGIONS, region_name  # noqa: E402
+from dashboard.sections.how_to_read import how_to_read  # noqa: E402
 from dashboard.url_state import DEFAULT_SOURCE, LANE_NAMES, LANES, TABS, ViewState, plain, unknown_values  # noqa: E402
 from loaders.config import STATES, get_settings  # noqa: E402
 from loaders.errors import BorderwatchError  # noqa: E402
@@ -38,6 +39,13 @@ MODE_NAMES = {"passenger": "Passenger vehicles", "pedestrian": "Pedestrians", "c
 STATUS_SYMBOL = {"open": "●", "partial": "◆", "closed": "✖", "unknown": "○"}
 PLOTLY_CONFIG = {"topojsonURL": "app/static/topojson/", "displaylogo": False, "responsive": True}
 LIVE_TTL_S = 300
+PHONE_WIDTH, PHONE_MAP_HEIGHT = 390, 620
+
+
+def is_phone() -> bool:
+    """A phone browser (by its User-Agent): the map is fitted to a tall narrow box, titles become text."""
+    ua = (st.context.headers or {}).get("User-Agent", "") or ""
+    return any(k in ua for k in ("Mobi", "iPhone", "Android"))
 
 
 # ------------------------------------------------------------------ data (cached)
@@ -58,10 +66,15 @@ def snapshot_at(path) -> Snapshot:
 
 
 @st.cache_data(ttl=LIVE_TTL_S, show_spinner="Fetching the live CBP feed…", max_entries=2)
-def live_waits(_crossings: pd.DataFrame, snapshot_id: str) -> pd.DataFrame:
-    """The live CBP feed, re-fetched at most every 5 minutes."""
-    from loaders.cbp import load_cbp
-    return load_cbp(None, crossings=_crossings)
+def live_waits(_crossings: pd.DataFrame, snapshot_id: str, feed_url: str,
+               _previous: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The live CBP feed, re-fetched at most every 5 minutes; given up on within a few seconds when the
+    network is not there (loaders.auto_source), raising BorderwatchError with the reason."""
+    from loaders.auto_source import try_live_waits
+    waits, reason = try_live_waits(_crossings, previous=_previous)
+    if waits is None:
+        raise BorderwatchError(reason or "no answer")
+    return waits
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -88,6 +101,9 @@ def chart_for(_snap: Snapshot, snapshot_key: str, query: tuple, name: str) -> vi
     f = Filters.from_query(dict(query))
     if name == "map":
         return views.map_chart(_snap, f, status_for(_snap, snapshot_key, query))
+    if name == "map-phone":  # fitted to a tall, narrow plot box
+        return views.map_chart(_snap, f, status_for(_snap, snapshot_key, query), fit_width=PHONE_WIDTH,
+                               height=PHONE_MAP_HEIGHT)
     if name == "volumes":
         return views.volumes_chart(_snap, f)
     if name == "compare":
@@ -188,7 +204,13 @@ def chart_block(spec: views.ChartSpec | None, *, key: str, export_ok: bool, **ch
     if spec is None:
         st.info("Nothing to draw for this selection.")
         return
-    st.plotly_chart(spec.figure, key=key, config=PLOTLY_CONFIG, theme=None, **chart_kw)
+    alt = views.chart_alt(spec)
+    fig = spec.figure
+    if is_phone():
+        # plotly cannot wrap a title to a phone's width: the page shows title and source as text instead
+        st.markdown(f"**{plain(views.plain_title(fig))}**")
+        fig = views.without_title_and_caption(fig)
+    st.plotly_chart(fig, key=key, config=PLOTLY_CONFIG, theme=None, alt=alt, **chart_kw)
     stem = views.export_stem(spec.name, spec.figure)
     what = views.CHART_NAMES.get(spec.name, spec.name)
     cols = st.columns([1.3, 1.3, 1.5, 2.4])
@@ -227,30 +249,47 @@ def events_table(ev: pd.DataFrame, crossings: pd.DataFrame | None = None) -> Non
         st.markdown(views.sources_markdown(ev))
 
 
-def header(snap: Snapshot, f: Filters, status: pd.DataFrame, live_error: str | None) -> None:
+#: Streamlit draws captions at 60 % opacity (about 3.7:1 on white): below WCAG's 4.5:1 for text (axe-core
+#: flags it). The project's muted ink instead (6.4:1).
+A11Y_CSS = "<style>[data-testid=stCaptionContainer]{color:#57606a !important;opacity:1 !important}</style>"
+
+
+def header(snap: Snapshot, f: Filters, status: pd.DataFrame, live_error: str | None,
+           refresh_error: str | None = None) -> None:
+    st.html(A11Y_CSS)
     st.title("Borderwatch")
     st.caption("Status of every U.S.–Mexico border crossing in Texas, Arizona and California, lane-level waits, "
                "monthly crossing volumes and a sourced registry of closures and suspensions.")
     for w in st.session_state.get("_url_warnings", ()):
         st.warning(f"Link: {plain(w)}", icon=":material/link_off:")  # URL text: shown literally
-    if live_error:
-        st.error(f"Data source unavailable — showing the embedded snapshot instead. {live_error}")
+    if refresh_error:
+        st.error(plain(f"Data source unavailable — showing the embedded snapshot instead. {refresh_error}"))
     as_of = snap.cbp_as_of
     zones = views.as_of_local_summary(snap, f.states)
     age = (pd.Timestamp.now(tz="UTC") - as_of) if as_of is not None else None
-    if snap.label != "live CBP feed":
+    if live_error:  # one plain banner, the source control already back on the snapshot
+        st.warning(plain(f"The live CBP feed could not be reached — showing the snapshot of {zones} "
+                         f"({snap.label}). Reason: {live_error}"), icon=":material/cloud_off:")
+    elif snap.label != "live CBP feed":
         st.warning(f"**Snapshot, not live** ({snap.label}). CBP wait times as of {zones}. "
                    f"Use *Data source → Live CBP feed* in the sidebar when this machine is online.",
                    icon=":material/history:")
     elif age is not None and age > pd.Timedelta(hours=2):
         st.warning(f"The live feed's data is older than 2 hours (as of {zones}).", icon=":material/schedule:")
     else:
-        st.success(f"Live CBP feed, as of {zones}.", icon=":material/sensors:")
+        since = st.session_state.get("_live_since")
+        st.success(f"Live CBP feed, as of {zones}"
+                   + (f" (live since {views.fmt_local(since, 'UTC', with_date=False)})." if since is not None else "."),
+                   icon=":material/sensors:")
     if f.at:
         st.info(f"Status evaluated **as of {f.at}** (local time at each crossing). Curated events apply; "
                 f"wait-time readings count for 4 hours, so far from a capture crossings without an event are "
                 f"*unknown* (\"no reading at this time\", naming the latest capture).", icon=":material/event:")
     counts = views.status_counts(status)
+    if is_phone():  # four stacked metrics would push the map a screen down
+        st.markdown(" · ".join(f"{STATUS_SYMBOL[k]} {STATUS_STYLE[k]['label']} **{counts[k]}**"
+                               for k in ("open", "partial", "closed", "unknown")))
+        return
     cols = st.columns(4)
     for col, key in zip(cols, ("open", "partial", "closed", "unknown")):
         col.metric(f"{STATUS_SYMBOL[key]} {STATUS_STYLE[key]['label']}", counts[key])
@@ -313,8 +352,19 @@ def main() -> None:
         st.stop()
     init_widgets(base)
 
-    sources = ["embedded"] + (["refreshed"] if has_refreshed(settings) else []) + ["live"]
+    sources = ["live", "embedded"] + (["refreshed"] if has_refreshed(settings) else [])
     names = {"embedded": "Embedded snapshot", "refreshed": "Last refresh", "live": "Live CBP feed"}
+    # The live attempt comes before the source control is drawn: when the feed cannot be reached the
+    # control goes back to the snapshot, and one banner says so (header()).
+    snap, live_error = base, None
+    if st.session_state.get("w_source") == "live":
+        try:
+            snap = with_live_waits(base, live_waits(base.crossings, base.snapshot_id, settings.cbp_json_url,
+                                                    base.waits))
+            st.session_state.setdefault("_live_since", pd.Timestamp.now(tz="UTC"))
+        except BorderwatchError as exc:
+            live_error = str(exc)
+            st.session_state["w_source"] = "embedded"
     with st.sidebar:
         st.header("Filters")
         if st.session_state.get("w_source") not in sources:
@@ -322,19 +372,15 @@ def main() -> None:
                                                  "ignored source=refreshed (no borderwatch refresh on this machine)")
             st.session_state["w_source"] = DEFAULT_SOURCE
         st.radio("Data source", sources, key="w_source", horizontal=True, format_func=names.__getitem__,
-                 help="The embedded snapshot works offline. 'Last refresh' is what `borderwatch refresh` "
-                      "saved. Live fetches bwt.cbp.gov (cached 5 minutes).")
-    snap, live_error = base, None
+                 help="Live fetches the CBP feed (cached 5 minutes) and falls back to the embedded snapshot "
+                      "within a few seconds when it cannot be reached. The embedded snapshot works offline. "
+                      "'Last refresh' is what `borderwatch refresh` saved.")
+    refresh_error = None
     if st.session_state["w_source"] == "refreshed":
         try:
             snap = snapshot_at(refreshed_dir(settings))
         except BorderwatchError as exc:
-            live_error = f"The refreshed snapshot cannot be read ({exc})."
-    elif st.session_state["w_source"] == "live":
-        try:
-            snap = with_live_waits(base, live_waits(base.crossings, base.snapshot_id))
-        except BorderwatchError as exc:
-            live_error = str(exc)
+            refresh_error = f"The refreshed snapshot cannot be read ({exc})."
 
     with st.sidebar:
         st.multiselect("States", list(STATES), key="w_states", format_func=lambda s: STATE_NAMES[s])
@@ -375,12 +421,13 @@ def main() -> None:
     export_ok, export_msg = views.export_available()
 
     status = status_for(snap, skey, qkey)
-    header(snap, f, status, live_error)
+    header(snap, f, status, live_error, refresh_error)
+    how_to_read()
     if not export_ok:
         st.caption(f":material/block: Image export unavailable: {export_msg}")
 
     # The map takes the full width: it is fitted (and its labels placed) for a wide plot box.
-    chart_block(chart_for(snap, skey, qkey, "map"), key="map_chart", export_ok=export_ok,
+    chart_block(chart_for(snap, skey, qkey, "map-phone" if is_phone() else "map"), key="map_chart", export_ok=export_ok,
                 on_select=_on_map_select, selection_mode="points")
     crossing_detail(snap, f, status, qkey, skey, export_ok)
 

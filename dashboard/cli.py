@@ -72,7 +72,7 @@ def _at(value: str | None):
 
 
 # ---------------------------------------------------------------- data access
-def load_waits(source: str | None):
+def load_waits(source: str | None, offline: bool = False):
     """(waits, crossings, events, as_of) for the CLI: the embedded snapshot, the refreshed one, a file,
     a URL or 'live'."""
     from loaders.cbp import load_cbp
@@ -83,7 +83,16 @@ def load_waits(source: str | None):
         snap = load_snapshot(refreshed_dir())
         return snap.waits, snap.crossings, snap.events, snap.cbp_as_of
     snap = load_snapshot()
-    if not source:
+    if not source:  # live by default, the snapshot when the feed cannot be reached (or --offline)
+        from loaders.auto_source import offline_requested, try_live_waits
+        if not (offline or offline_requested()):
+            waits, reason = try_live_waits(snap.crossings, previous=snap.waits)
+            if waits is not None:
+                print("borderwatch: live CBP feed", file=sys.stderr)
+                return waits, snap.crossings, snap.events, feed_as_of(waits)
+            print(f"borderwatch: the live CBP feed could not be reached — showing the snapshot of "
+                  f"{snap.cbp_as_of.isoformat() if snap.cbp_as_of is not None else 'unknown time'} "
+                  f"({' '.join(str(reason).split())})", file=sys.stderr)
         return snap.waits, snap.crossings, snap.events, snap.cbp_as_of
     from loaders.config import get_settings
     from loaders.feed_checks import check_cbp_waits
@@ -115,7 +124,7 @@ def cmd_status(args) -> int:
     import pandas as pd
 
     from analysis.status import mode_status, roll_up
-    waits, crossings, events, as_of = load_waits(args.source)
+    waits, crossings, events, as_of = load_waits(args.source, offline=getattr(args, "offline", False))
     at = _at(args.at)
     if at is None:
         at = as_of if as_of is not None else pd.Timestamp.now(tz="UTC")
@@ -134,7 +143,7 @@ def cmd_waits(args) -> int:
     import pandas as pd
 
     from analysis.status import current_readings
-    waits, _, _, as_of = load_waits(args.source)
+    waits, _, _, as_of = load_waits(args.source, offline=getattr(args, "offline", False))
     at = _at(args.at)
     if at is None:
         at = as_of if as_of is not None else pd.Timestamp.now(tz="UTC")
@@ -213,6 +222,8 @@ def cmd_run(args) -> int:
             "--theme.base", "light",
             "--client.toolbarMode", "viewer"]
     print(f"Borderwatch: http://{args.address}:{args.port}  (Ctrl-C to stop)", file=sys.stderr, flush=True)
+    if getattr(args, "offline", False):
+        os.environ["BORDERWATCH_OFFLINE"] = "1"  # read by the page: start on the embedded snapshot
     os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")  # before pyarrow loads; see dashboard/app.py
     # Streamlit first, whole, in this thread: its import configures a plotly theme through validators that
     # peek at sys.modules["pandas"], which must not be a half-imported module from the warm-up thread.
@@ -231,13 +242,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def common(sp, source_help):
+    def common(sp, source_help, offline=True):
         sp.add_argument("--source", help=source_help)
+        if offline:
+            sp.add_argument("--offline", action="store_true",
+                            help="use the embedded snapshot; do not try the live CBP feed first")
         sp.add_argument("--state", help="comma-separated: TX,AZ,CA (default all three)")
         sp.add_argument("--format", choices=FORMATS, default="table")
 
     src = ("CBP feed: a saved JSON/XML file, an http(s) URL, 'live', or 'refreshed' (the last 'borderwatch "
-           "refresh'); default: the embedded snapshot")
+           "refresh'); default: the live feed, or the embedded snapshot when it cannot be reached within a "
+           "few seconds")
     s = sub.add_parser("status", help="status of every crossing (open/partial/closed/unknown) with the reason")
     common(s, src)
     s.add_argument("--at", help="evaluate at this time (ISO date or date-time; naive = each crossing's local time)")
@@ -254,7 +269,7 @@ def build_parser() -> argparse.ArgumentParser:
     w.set_defaults(func=cmd_waits)
 
     v = sub.add_parser("volumes", help="BTS monthly crossing counts")
-    common(v, "a BTS CSV (.csv/.csv.gz) or Socrata JSON file (default: the embedded snapshot)")
+    common(v, "a BTS CSV (.csv/.csv.gz) or Socrata JSON file (default: the embedded snapshot)", offline=False)
     v.add_argument("--port", help="BTS port code(s), comma-separated, e.g. 2602")
     v.add_argument("--measure", help="measure(s), comma-separated, e.g. 'Personal Vehicles'")
     v.add_argument("--from", dest="start", help="first month, YYYY-MM")
@@ -275,6 +290,8 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="open the dashboard (Streamlit) on this machine")
     r.add_argument("--port", type=int, default=8501)
     r.add_argument("--address", default="127.0.0.1", help="interface to listen on (default loopback only)")
+    r.add_argument("--offline", action="store_true",
+                   help="open on the embedded snapshot without trying the live CBP feed")
     r.set_defaults(func=cmd_run)
 
     try:

@@ -17,9 +17,17 @@ from dataclasses import dataclass, field
 #: Tab key in the URL -> tab label on the page, in page order (the first is the default).
 TABS = {"volumes": "Crossing volumes", "compare": "Compare", "events": "Events timeline",
         "crossings": "Crossings and waits"}
-#: Data sources of the page's source control.
+#: Data sources of the page's source control. The default is the live feed (falling back to the snapshot
+#: when it cannot be reached), or the embedded snapshot when BORDERWATCH_OFFLINE is set.
 SOURCES = ("live", "embedded", "refreshed")
-DEFAULT_SOURCE = "embedded"
+
+
+def default_source() -> str:
+    from loaders.auto_source import offline_requested
+    return "embedded" if offline_requested() else "live"
+
+
+DEFAULT_SOURCE = "live"
 #: Lane types of the crossings table, "<mode>-<lane>", in column order.
 LANES = ("passenger-standard", "passenger-sentri", "passenger-ready", "pedestrian-standard",
          "pedestrian-ready", "commercial-standard", "commercial-fast")
@@ -41,7 +49,7 @@ class ViewState:
         q: dict[str, str] = {}
         if self.tab != "volumes":
             q["tab"] = self.tab
-        if self.source != DEFAULT_SOURCE:
+        if self.source != default_source():
             q["source"] = self.source
         if self.lane:
             q["lane"] = self.lane
@@ -63,7 +71,7 @@ class ViewState:
             warn.append(f"ignored {key}={shorten(v)} (choose from {', '.join(allowed)})")
             return default
 
-        return cls(tab=one("tab", tuple(TABS), "volumes"), source=one("source", SOURCES, DEFAULT_SOURCE),
+        return cls(tab=one("tab", tuple(TABS), "volumes"), source=one("source", SOURCES, default_source()),
                    lane=one("lane", LANES, None), warnings=tuple(warn))
 
 

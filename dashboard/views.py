@@ -261,7 +261,8 @@ def crossing_label(snap: Snapshot, crossing_id: str) -> str:
     return crossing_labels(snap).get(crossing_id, crossing_id)
 
 
-def map_chart(snap: Snapshot, filters: Filters, status: pd.DataFrame) -> ChartSpec:
+def map_chart(snap: Snapshot, filters: Filters, status: pd.DataFrame, *, fit_width: int | None = None,
+              height: int | None = None) -> ChartSpec:
     from .figures import make_status_map_figure, status_map_table
     from . import chart_text as ct
     from .regions import REGIONS
@@ -275,7 +276,9 @@ def map_chart(snap: Snapshot, filters: Filters, status: pd.DataFrame) -> ChartSp
     fig = make_status_map_figure(status, snap.crossings, table=table, waits=snap.waits, states=filters.states,
                                  title=title, subtitle=map_subtitle(snap, filters),
                                  caption=caption(snap, filters, "map"), region=filters.region,
-                                 selected=filters.crossing)
+                                 selected=filters.crossing,
+                                 **({"fit_width": fit_width} if fit_width else {}),
+                                 **({"height": height} if height else {}))
     return ChartSpec("map", fig, table)
 
 
@@ -614,3 +617,32 @@ def crossings_waits_table(snap: Snapshot, status: pd.DataFrame, modes=("passenge
               **{LANE_NAMES[k]: st.column_config.NumberColumn(LANE_NAMES[k], format="%d min", width="small")
                  for k in lanes}}
     return out.reset_index(drop=True), config
+
+
+def plain_title(fig: go.Figure) -> str:
+    """The figure's title (and subtitle) as one line of plain text."""
+    import re
+    t = fig.layout.title
+    text = (t.text or "") + (f" — {t.subtitle.text}" if t.subtitle and t.subtitle.text else "")
+    return re.sub(r"<[^>]+>", " ", text).replace("\u00a0", " ").replace("  ", " ").strip()
+
+
+def chart_alt(spec: ChartSpec) -> str:
+    """The chart's accessible name: what it shows, and where its data table is."""
+    return f"{CHART_NAMES.get(spec.name, spec.name).capitalize()}: {plain_title(spec.figure)}. " \
+           "The data behind it: 'Show the data behind this chart' below, or its CSV download."
+
+
+def without_title_and_caption(fig: go.Figure) -> go.Figure:
+    """A copy for a phone's page: no title, subtitle or caption inside the figure (the page writes them as
+    text that wraps) and the top margin they took given back."""
+    from .figures.theme import title_px
+    spec = fig.to_dict()
+    lay = spec["layout"]
+    t = lay.pop("title", {}) or {}
+    sub = (t.get("subtitle") or {}).get("text")
+    lay["margin"]["t"] = max(30, lay["margin"]["t"] - title_px(t.get("text"), sub) + 10)
+    lay["annotations"] = [a for a in lay.get("annotations", []) if a.get("name") != "caption"]
+    from .figures.theme import new_figure
+    lay.pop("template", None)
+    return new_figure(spec["data"], lay)

@@ -8,6 +8,10 @@ import pytest
 
 # Validate every figure against plotly's schema while testing (off at run time for speed).
 os.environ.setdefault("BORDERWATCH_VALIDATE_FIGURES", "1")
+# Tests have no internet: the page and `borderwatch status` start on the embedded snapshot instead of trying
+# the live CBP feed first (tests/test_live_default.py covers that path against a local server). Inherited
+# by every server and CLI a test starts.
+os.environ.setdefault("BORDERWATCH_OFFLINE", "1")
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = Path(os.environ.get("BORDERWATCH_SHARED_DATA", ROOT.parent / "shared" / "data"))

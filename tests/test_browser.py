@@ -181,6 +181,26 @@ def page(browser, app_url):
     ctx.close()
 
 
+#: An iPhone 13/14-sized phone: 390x844 CSS px, its Safari user agent (the page fits the map to a phone by it).
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True,
+         "user_agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
+                       "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"}
+
+
+@pytest.fixture
+def phone(browser, app_url):
+    ctx = browser.new_context(accept_downloads=True, **PHONE)
+    ctx.set_default_timeout(TIMEOUT_MS)
+    pg = ctx.new_page()
+    seen: list[str] = []
+    ctx.on("request", lambda r: seen.append(r.url))
+    pg.requests_seen = seen
+    pg.base_url = app_url
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    yield pg
+    ctx.close()
+
+
 # ------------------------------------------------------------------ helpers
 def wait_idle(page, condition: str = "true") -> None:
     """Script finished, map drawn, no loading skeleton, and ``condition`` (a JS expression) holds."""
@@ -232,19 +252,19 @@ def assert_stayed_local(page) -> None:
     assert not outside, f"the page requested {len(outside)} URL(s) off this machine: {outside}"
 
 
-def screenshot(page, name: str) -> Path:
+def screenshot(page, name: str, viewport: dict = VIEWPORT) -> Path:
     """The whole page. Streamlit scrolls inside ``stMain`` (the document itself never grows), so
     ``full_page=True`` would capture one viewport: grow the viewport to the content instead."""
     height = page.evaluate("""() => Math.max(
         document.querySelector('[data-testid=stMain]')?.scrollHeight || 0,
         document.querySelector('[data-testid=stSidebarContent]')?.scrollHeight || 0,
         window.innerHeight)""")
-    page.set_viewport_size({"width": VIEWPORT["width"], "height": min(int(height) + 20, 6000)})
+    page.set_viewport_size({"width": viewport["width"], "height": min(int(height) + 20, 6000)})
     page.wait_for_timeout(400)  # plotly's responsive relayout
     page.evaluate("document.fonts.ready")
     path = ARTIFACTS / name
     page.screenshot(path=str(path), full_page=True)
-    page.set_viewport_size(VIEWPORT)
+    page.set_viewport_size(viewport)
     return path
 
 
@@ -354,3 +374,58 @@ def test_map_png_download(page):
     (ARTIFACTS / "map_download.png").write_bytes(data)
     assert_healthy(page)
     assert_stayed_local(page)
+
+
+# ------------------------------------------------------------------ phone and accessibility
+def test_phone_layout_390x844(phone):
+    open_page(phone, "?region=san-diego")
+    # the sidebar starts collapsed on a narrow screen instead of covering three quarters of it
+    side = phone.get_by_test_id("stSidebar")
+    assert side.get_attribute("data-collapsed") == "true", side.get_attribute("data-collapsed")
+    assert side.bounding_box() is None or side.bounding_box()["x"] + side.bounding_box()["width"] <= 1
+    # the map is tall enough to use and fits the screen
+    box = phone.locator(f"{MAP} .js-plotly-plot").bounding_box()
+    assert box["width"] <= 390 and box["height"] >= 450, box
+    # every crossing of the area is named on the map
+    names = phone.evaluate(f"""() => [...document.querySelectorAll('{MAP} g.trace.scattergeo text')]
+        .map(t => t.textContent)""")
+    for n in ("San Ysidro", "PedWest", "Otay Mesa Commercial", "Tecate"):
+        assert any(n in t for t in names), (n, names)
+    # titles are page text that wraps: nothing sticks out sideways
+    main = phone.get_by_test_id("stMain")
+    assert "Status of border crossings into the U.S.: San Diego" in main.inner_text()
+    width = phone.evaluate("document.querySelector('[data-testid=stMain]').scrollWidth")
+    assert width <= 392, f"the page is {width} px wide on a 390 px screen"
+    assert_healthy(phone)
+    screenshot(phone, "phone_390x844.png", viewport=PHONE["viewport"])
+    assert_stayed_local(phone)
+
+
+def _serious_axe_violations(page) -> list[str]:
+    """axe-core (shipped inside axe-playwright-python) on the page as it stands: serious and critical
+    violations, one line each."""
+    from axe_playwright_python.sync_playwright import Axe
+    res = Axe().run(page, options={"resultTypes": ["violations"]})
+    out = []
+    for v in res.response["violations"]:
+        if v["impact"] in ("serious", "critical"):
+            targets = [n["target"] for n in v["nodes"]][:3]
+            out.append(f"{v['id']} ({v['impact']}, {len(v['nodes'])} nodes): {v['help']} {targets}")
+    return out
+
+
+@pytest.mark.parametrize("view", ["", "?state=AZ&at=2023-12-20&crossing=az-lukeville&tab=events",
+                                  "?state=TX&tab=crossings&lane=commercial-standard"])
+def test_axe_no_serious_violations_desktop(page, view):
+    open_page(page, view)
+    bad = _serious_axe_violations(page)
+    assert not bad, "\n".join(bad)
+    # charts and their downloads have accessible names
+    assert page.get_by_role("img", name="Status map").count() or page.locator(f"{MAP} [aria-label]").count()
+    assert page.get_by_role("button", name="PNG: status map").count() == 1
+
+
+def test_axe_no_serious_violations_phone(phone):
+    open_page(phone)
+    bad = _serious_axe_violations(phone)
+    assert not bad, "\n".join(bad)
