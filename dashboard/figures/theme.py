@@ -128,7 +128,7 @@ pio.templates[TEMPLATE] = _build_template()
 
 
 #: Title and subtitle wrapping for the export width (1200 CSS px): characters per line, line heights.
-TITLE_CHARS, SUBTITLE_CHARS = 86, 150
+TITLE_CHARS, SUBTITLE_CHARS, CAPTION_CHARS = 86, 150, 130
 TITLE_LINE_PX, SUBTITLE_LINE_PX, TITLE_TOP_PX = 24, 18, 14
 
 
@@ -188,7 +188,9 @@ def caption_annotation(caption: str | None, margin_b: int) -> tuple[dict | None,
     their layout as one dict (faster than :func:`add_caption` on a finished figure)."""
     if not caption:
         return None, margin_b
-    lines = [ln for ln in str(caption).splitlines() if ln.strip()] or [str(caption)]
+    # wrapped so a source line fits a page column as well as the 1200 px export
+    lines = [ln for ln in _wrap(str(caption), CAPTION_CHARS).replace("<br>", "\n").splitlines() if ln.strip()] \
+        or [str(caption)]
     need = _CAPTION_GAP_PX + len(lines) * _CAPTION_LINE_PX + 8
     ann = dict(
         name="caption", text="<br>".join(lines),

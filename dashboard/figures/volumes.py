@@ -356,7 +356,8 @@ def _finish(traces: list, layout: dict, caption: str | None, fig: go.Figure | No
     layout["legend"]["y"] = 1 + (tag_h + 4) / plot_h
     if n_events:
         # legend2 sits just below the x-axis labels
-        layout["legend2"].update(y=-46 / plot_h)
+        # all of it, however many events: plotly would cap a vertical legend's height and scroll it
+        layout["legend2"].update(y=-46 / plot_h, maxheight=_LEGEND2_HEAD_PX + _LEGEND2_ROW_PX * n_events + 12)
     else:
         layout.pop("legend2", None)
     if "title" in layout:
