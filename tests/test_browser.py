@@ -42,7 +42,7 @@ BORDERWATCH = Path(sys.executable).with_name("borderwatch")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 VIEWPORT = {"width": 1440, "height": 900}
-TIMEOUT_MS = 60_000  # generous: the machine is shared (timing lives in make bench)
+TIMEOUT_MS = 120_000  # generous: the machine is shared (timing lives in make bench)
 
 # --- selectors (see the module docstring) -------------------------------------------------------------
 MAP = ".st-key-map_chart"                      # st.plotly_chart(key="map_chart") -> element class
