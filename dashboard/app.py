@@ -115,7 +115,7 @@ def init_widgets(snap: Snapshot) -> None:
     st.session_state.update({
         "w_states": list(f.states), "w_modes": list(f.modes), "w_crossing": f.crossing,
         "_months_initial": (start, end), "w_family": f.family, "w_measure": f.measure, "w_group": f.group_by,
-        "w_at_on": bool(f.at), "w_source": "embedded",
+        "w_at_on": bool(f.at), "w_source": "embedded", "w_ports": list(f.ports),
     })
     if f.at:
         ts = pd.Timestamp(f.at)
@@ -144,6 +144,7 @@ def filters_from_widgets(snap: Snapshot) -> Filters:
         end=None if end == default_end else end,
         at=at, family=ss["w_family"], measure=ss["w_measure"] or None,
         group_by=ss["w_group"] if ss["w_measure"] else "measure",
+        ports=tuple(ss.get("w_ports") or ()),
     )
 
 
@@ -319,6 +320,8 @@ def main() -> None:
                      format_func=lambda m: "Every measure of the family" if m is None else m)
         if st.session_state["w_measure"]:
             st.radio("Lines per", ["measure", "state", "port"], key="w_group", horizontal=True)
+        from dashboard.sections.volume_ports import ports_filter
+        ports_filter(snap, states)
         st.caption("Every filter is kept in the page address: copy it to share this view.")
 
     f = filters_from_widgets(snap)

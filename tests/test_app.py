@@ -127,3 +127,16 @@ def test_bad_url_values_are_reported_not_fatal():
     texts = " ".join(w.value for w in at.warning)
     assert "XX" in texts and "at=soon" in texts
     assert len(map_points(map_spec(at))) == 9
+
+
+def test_port_query_is_kept_and_drawn_one_line_per_port():
+    at = new_app(port="2602,2604,2608")
+    assert not at.exception, [e.message for e in at.exception]
+    assert at.query_params["port"] in ("2602,2604,2608", ["2602,2604,2608"])
+    box = next(m for m in at.sidebar.multiselect if m.label == "Ports (volume charts)")
+    assert box.value == ["2602", "2604", "2608"]
+    spec = volume_spec(at)
+    assert [t["name"] for t in spec["data"]] == ["Lukeville (2602)", "Nogales (2604)", "San Luis (2608)"]
+    # a rerun after another widget changes keeps ?port=
+    at.sidebar.multiselect[0].set_value(["AZ"]).run()
+    assert at.query_params["port"] in ("2602,2604,2608", ["2602,2604,2608"])

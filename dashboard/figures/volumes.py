@@ -111,12 +111,22 @@ def _on_month_grid(v: pd.DataFrame, key: pd.Series) -> pd.DataFrame:
 
 
 def volumes_table(volumes: pd.DataFrame, *, family: str | None = "vehicles",
-                  measures: Sequence[str] | str | None = None, group_by: str = "measure") -> pd.DataFrame:
+                  measures: Sequence[str] | str | None = None, group_by: str = "measure",
+                  missing: pd.DataFrame | None = None) -> pd.DataFrame:
     """Exactly the values :func:`make_volumes_figure` plots: ``month, series, measure, unit, value``
     (one row per series and month on the full monthly grid; ``<NA>`` where there is no count).
+    With ``missing`` (``measure, month, n_missing, missing`` of a total across ports, see
+    ``analysis.crossing_volumes.missing_ports``) and ``group_by="measure"`` two more columns say where a
+    total lacks a port's count: ``ports_missing`` (Int64, 0 = complete) and ``missing`` (names).
     Raises ValueError like the figure."""
     v, _ = _select(volumes, family, measures, group_by)
-    return _on_month_grid(v, _series_key(v, group_by))
+    table = _on_month_grid(v, _series_key(v, group_by))
+    if missing is not None and group_by == "measure":
+        m = missing.rename(columns={"n_missing": "ports_missing"})
+        table = table.merge(m[["measure", "month", "ports_missing", "missing"]], on=["measure", "month"], how="left")
+        table["ports_missing"] = table["ports_missing"].fillna(0).astype("Int64")
+        table["missing"] = table["missing"].astype("string")
+    return table
 
 
 FAMILY_AXIS = {"vehicles": "Vehicles", "people": "People", "freight": "Containers"}
@@ -258,10 +268,14 @@ def _plot_px(layout: dict, columns: int = 1, spacing: float = 0.0) -> float:
 def make_volumes_figure(volumes: pd.DataFrame, *, table: pd.DataFrame | None = None, events: pd.DataFrame | None = None,
                         family: str | None = "vehicles", measures: Sequence[str] | str | None = None,
                         group_by: str = "measure", title: str | None = None,
-                        caption: str | None = None, height: int = 520) -> go.Figure:
+                        caption: str | None = None, height: int = 520,
+                        markers: Sequence[tuple[pd.Timestamp, str]] | None = None,
+                        empty_text: str = "No counts for this selection") -> go.Figure:
     """Monthly lines of BTS counts (VOLUMES_COLUMNS) for one ``family``: one line per measure
     (``group_by="measure"``), or per state / port for exactly one measure. ``events`` (EVENTS_COLUMNS,
     already filtered by the caller) are drawn as named spans. y-axis titled with the unit; gaps for NA.
+    ``markers``: ``(month, text)`` vertical reference lines (the El Paso/Ysleta split). Months where a total
+    lacks a port's count (``ports_missing`` > 0 in ``table``) get an open marker that says which port.
     Raises ValueError for several measures with ``group_by`` state/port, unknown measures, or mixed units."""
     table = volumes_table(volumes, family=family, measures=measures, group_by=group_by) if table is None else table
     traces = []
@@ -277,17 +291,34 @@ def make_volumes_figure(volumes: pd.DataFrame, *, table: pd.DataFrame | None = N
             line=dict(color=color, width=2.2, dash=dash), connectgaps=False, **MONTH_PERIOD,
             hovertemplate=f"<b>{series}</b><br>%{{x|%b %Y}}: %{{y:,}} {part['unit'].iloc[0]}<extra></extra>",
         ))
+    if "ports_missing" in table.columns:
+        part = table[(table["ports_missing"].fillna(0) > 0).to_numpy() & table["value"].notna().to_numpy()]
+        if len(part):
+            traces.append(dict(
+                type="scatter", mode="markers", x=_iso(part["month"]), y=[int(x) for x in part["value"]],
+                name="Total lacks a port's count", meta="partial-total", **MONTH_PERIOD,
+                marker=dict(symbol="circle-open", size=11, color="#1f2328", line=dict(width=2)),
+                text=[f"{ser}: without {miss}" for ser, miss in zip(part["series"], part["missing"])],
+                hovertemplate="<b>partial total</b> %{x|%b %Y}<br>%{text}<extra></extra>"))
     layout = _line_layout(title, height)
     layout["yaxis"] = dict(title=dict(text=_unit_title(table)), rangemode="tozero", tickformat="~s")
     if not table.empty:
         x0, x1 = table["month"].min(), table["month"].max() + pd.offsets.MonthBegin(1)
         shapes, rows = event_shapes(events, x0, x1)
         anns, tag_rows = event_tags(rows, x0, x1, _plot_px(layout))
+        for when, text in markers or ():
+            when = pd.Timestamp(when)
+            if x0 <= when <= x1:
+                shapes.append(dict(type="line", x0=when, x1=when, y0=0, y1=1, xref="x", yref="paper",
+                                   layer="above", name="source-change", line=dict(color=MUTED, width=1.5, dash="dash")))
+                anns.append(dict(x=when, y=0.98, xref="x", yref="paper", text=text, name="source-change",
+                                 showarrow=False, xanchor="left", yanchor="top", xshift=4,
+                                 font=dict(size=11, color="#1f2328"), bgcolor="rgba(255,255,255,0.85)"))
         layout["shapes"], layout["annotations"] = shapes, anns
         layout["xaxis"]["range"] = [x0, x1]
         return _finish(traces, layout, caption, tag_rows=tag_rows)
     else:
-        layout["annotations"] = [dict(text="No counts for this selection", x=0.5, y=0.5, xref="paper",
+        layout["annotations"] = [dict(text=empty_text, x=0.5, y=0.5, xref="paper",
                                       yref="paper", showarrow=False, font=dict(size=15, color=MUTED))]
     return _finish(traces, layout, caption)
 
@@ -296,7 +327,7 @@ def _line_layout(title: str | None, height: int) -> dict:
     layout: dict = dict(
         template=TEMPLATE, height=height, hovermode="x unified",
         xaxis=dict(title=dict(text="Month"), type="date"),
-        margin=dict(l=70, r=20, t=88 if title else 56, b=50),
+        margin=dict(l=70, r=20, t=(88 + 22 * title.count("<br>")) if title else 56, b=50),
         legend=dict(orientation="h", x=0, xanchor="left", y=1.02, yanchor="bottom", title=dict(text="")),
         legend2=dict(orientation="v", x=0, xanchor="left", y=-0.13, yanchor="top",
                      title=dict(text="Events (numbers as tagged on the chart)", font=dict(size=12)),
@@ -338,7 +369,8 @@ def _finish(traces: list, layout: dict, caption: str | None, fig: go.Figure | No
     else:
         layout.pop("legend2", None)
     if "title" in layout:
-        layout["title"] = title_layout(layout["title"]["text"], layout["height"])
+        text = layout["title"]["text"]
+        layout["title"] = title_layout(text, layout["height"], top_px=14 + 22 * text.count("<br>"))
     if fig is None:
         return new_figure(traces, layout)
     # a make_subplots figure: rebuild it through new_figure so it gets the same look and no template
