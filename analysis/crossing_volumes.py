@@ -183,24 +183,29 @@ def missing_ports(frame: pd.DataFrame) -> pd.DataFrame:
                           "n_missing": pd.Series([], dtype="Int64"), "missing": pd.Series([], dtype="string")})
     if frame.empty or frame["port_code"].nunique() < 2:
         return empty
-    g = pd.DataFrame({"measure": frame["measure"].astype(str).to_numpy(), "port": frame["port_code"].astype(str).to_numpy(),
-                      "month": frame["month"].to_numpy(), "ok": frame["value"].notna().to_numpy()})
-    span = g.groupby(["measure", "port"])["month"].agg(["min", "max"])
-    n = ((span["max"].dt.year - span["min"].dt.year) * 12 + span["max"].dt.month - span["min"].dt.month + 1).to_numpy()
-    idx = np.repeat(np.arange(len(span)), n)
-    offs = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
-    start = span["min"].to_numpy().astype("datetime64[M]")
-    grid = pd.DataFrame({"measure": span.index.get_level_values(0).to_numpy()[idx],
-                         "port": span.index.get_level_values(1).to_numpy()[idx],
-                         "month": (start[idx] + offs.astype("timedelta64[M]")).astype("datetime64[ns]")})
-    ok = g.groupby(["measure", "port", "month"])["ok"].any()
-    grid = grid.join(ok, on=["measure", "port", "month"])
-    lack = grid[grid["ok"].fillna(False).to_numpy(dtype=bool) == False]  # noqa: E712
-    if lack.empty:
+    mcode, measures = pd.factorize(frame["measure"].astype(str), sort=True)
+    pcode, ports = pd.factorize(frame["port_code"].astype(str), sort=True)
+    months = frame["month"].to_numpy().astype("datetime64[M]").astype(np.int64)
+    ok = frame["value"].notna().to_numpy()
+    n_ports = len(ports)
+    key = mcode.astype(np.int64) * n_ports + pcode
+    lo = pd.Series(months).groupby(key).min()
+    hi = pd.Series(months).groupby(key).max()
+    n = (hi - lo + 1).to_numpy()
+    keys = np.repeat(lo.index.to_numpy(), n)
+    grid_month = np.repeat(lo.to_numpy(), n) + (np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n))
+    span = int(months.max() - months.min() + 1)
+    base = int(months.min())
+    have = np.unique(key[ok] * span + (months[ok] - base))
+    lacking = ~np.isin(keys * span + (grid_month - base), have)
+    if not lacking.any():
         return empty
     names = frame.sort_values("month").groupby("port_code", observed=True)["port_name"].last()
     names = {str(k): str(v) for k, v in names.items()}
-    lack = lack.assign(label=[f"{names.get(p, p)} ({p})" for p in lack["port"]])
+    lk, lm = keys[lacking], grid_month[lacking]
+    lack = pd.DataFrame({"measure": np.asarray(measures)[lk // n_ports],
+                         "month": lm.astype("datetime64[M]").astype("datetime64[ns]"),
+                         "label": [f"{names.get(p, p)} ({p})" for p in np.asarray(ports)[lk % n_ports]]})
     agg = lack.groupby(["measure", "month"])["label"].agg(["size", lambda x: ", ".join(sorted(x))]).reset_index()
     out = pd.DataFrame({"measure": agg["measure"], "month": agg["month"], "n_missing": agg["size"],
                         "missing": agg.iloc[:, -1]})
