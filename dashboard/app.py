@@ -344,8 +344,9 @@ def main() -> None:
                                         key="w_view", on_change="rerun")
     if t_vol.open:
         with t_vol:
-            st.caption("BTS monthly inbound counts. Shaded spans are closures and suspensions from the events "
-                       "registry; BTS publishes about a quarter late.")
+            st.caption("Monthly northbound counts: a Texas crossing's own TxDOT/UNT bridge counts, otherwise BTS "
+                       "port counts (the title says \"port total\" and names the crossings it includes). Shaded "
+                       "spans are closures and suspensions of the modes shown; BTS publishes about a quarter late.")
             chart_block(chart_for(snap, skey, qkey, "volumes"), key="volumes_chart", export_ok=export_ok)
     if t_cmp.open:
         with t_cmp:

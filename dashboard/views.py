@@ -286,16 +286,16 @@ def volumes_chart(snap: Snapshot, filters: Filters) -> ChartSpec:
         empty = f"{sel.note}: no {word} counts to draw"
     elif table.empty and tuple(f.modes) != ("passenger", "pedestrian", "commercial", "rail"):
         empty = f"No {word} counts for the modes chosen ({', '.join(f.modes)})"
-    ev = _chart_events(snap, f)
+    ev = _chart_events(snap, f.with_(crossing=None) if f.ports else f)  # ports win over a chosen crossing
     ev = ev[(ev["direction"] != "southbound").to_numpy(dtype=bool)]  # the counts are northbound (inbound)
     if filters.ports:  # only the events at crossings of the ports drawn
         ev = ev[ev["crossings"].map(lambda cs: bool(set(cs) & port_keys(snap, sel.ports))).to_numpy(dtype=bool)]
     events = events_for_measures(ev, drawn) if drawn else ev.iloc[0:0]
-    cap = f.describe() + "<br>" + volume_source_line(snap, sel, f.states)
+    cap = f.describe() + "\n" + volume_source_line(snap, sel, f.states)
     if sel.level == "ports":
-        cap = f"Port totals: {sel.where} · " + cap
+        cap = f"Port totals: {sel.where}\n" + cap
     if zeros:
-        cap = f"{', '.join(zeros)}: 0 in every month shown (not drawn) · " + cap
+        cap = f"{', '.join(zeros)}: 0 in every month shown (not drawn)\n" + cap
     fig = make_volumes_figure(v, table=table, events=events, family=f.family, measures=measures, group_by=group,
                               title=title, caption=cap, markers=splits_in_view(sel, t0, t1), empty_text=empty)
     return ChartSpec("volumes", fig, table)

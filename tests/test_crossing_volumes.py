@@ -77,6 +77,12 @@ def test_pedestrian_only_events_are_not_shaded_on_vehicle_charts(snapshot):
     assert events_for_measures(ev, ["Trucks"])["modes"].map(lambda m: "all" in m or "commercial" in m).all()
 
 
+def test_ports_win_over_a_chosen_crossing_for_events_too(snapshot):
+    fig = chart(snapshot, port="2602,2604", crossing="tx-laredo-world-trade", **{"from": "2023-01", "to": "2024-06"}).figure
+    assert [t.name for t in fig.data] == ["Lukeville (2602)", "Nogales (2604)"]
+    assert "2023-12-lukeville-closure" in event_ids(fig)
+
+
 def test_ports_are_one_line_each(snapshot):
     c = chart(snapshot, port="2602,2604,2608", **{"from": "2023-01", "to": "2024-06"})
     fig = c.figure
