@@ -324,6 +324,8 @@ def build_parser() -> argparse.ArgumentParser:
     else:
         add_export_parser(sub)
     from .impact_cli import add_parsers as add_closure_parsers; add_closure_parsers(sub)  # noqa: E702
+    from .history_cli import add_history_parsers  # collect; history import/export/coverage/... (the store)
+    add_history_parsers(sub)
     from .history_analysis_cli import add_history_parser  # last: extends the store's 'history' group if present
     add_history_parser(sub)
     return p
