@@ -261,7 +261,7 @@ class Store:
              .where(r.port_number.in_(sorted(set(df["port_number"]))),
                     r.measure.in_(sorted(set(df["measure"]))),
                     r.source_time.between(int(df["source_time"].min()), int(df["source_time"].max()))))
-        rows = conn.execute(q).all()
+        rows = [tuple(r) for r in conn.execute(q)]
         return pd.DataFrame(rows, columns=KEY + ["fingerprint", "revision"]).astype(
             {"source_time": "int64", "fingerprint": "int64", "revision": "int64"})
 
@@ -317,7 +317,7 @@ class Store:
             q = q.where(r.superseded.is_(False))
         q = q.order_by(r.crossing_id, r.mode, r.lane, r.source_time, r.revision)
         with self.read() as conn:
-            rows = conn.execute(q).all()
+            rows = [tuple(r) for r in conn.execute(q)]
         return readings_frame(rows)
 
     def count(self, **filters) -> int:
@@ -349,7 +349,7 @@ class Store:
             q = q.where(lc.crossing_id.in_(list(crossing_ids)))
         q = q.order_by(r.crossing_id, r.mode, r.lane)
         with self.read() as conn:
-            rows = conn.execute(q).all()
+            rows = [tuple(r) for r in conn.execute(q)]
         return readings_frame(rows)
 
     def wait_histogram(self, crossing_id: str, mode: str, lane: str, *, start=None, end=None,
@@ -367,34 +367,41 @@ class Store:
         if end is not None:
             q = q.where(r.source_time < int(epoch_seconds([pd.Timestamp(end)])[0]))
         with self.read() as conn:
-            rows = conn.execute(q).all()
-        return pd.DataFrame(rows, columns=["dow", "hour", "delay_minutes", "n"]).astype("int64")
+            rows = [tuple(r) for r in conn.execute(q)]
+        return pd.DataFrame(rows, columns=["dow", "hour", "delay_minutes", "n"], dtype="int64")
 
 
 def histogram_medians(hist: pd.DataFrame) -> pd.DataFrame:
     """Exact median (pandas convention: mean of the two middle values for an even count) and count per
     (dow, hour) from :meth:`Store.wait_histogram`. Columns ``dow, hour, median_minutes, n``."""
-    out = []
-    for (dow, hour), g in hist.sort_values(["dow", "hour", "delay_minutes"]).groupby(["dow", "hour"]):
-        values, counts = g["delay_minutes"].to_numpy(), g["n"].to_numpy()
-        n = int(counts.sum())
-        cum = np.cumsum(counts)
-        lo = values[np.searchsorted(cum, (n - 1) // 2 + 1)]
-        hi = values[np.searchsorted(cum, n // 2 + 1)]
-        out.append((int(dow), int(hour), (lo + hi) / 2, n))
-    return pd.DataFrame(out, columns=["dow", "hour", "median_minutes", "n"]).astype(
-        {"dow": "int64", "hour": "int64", "median_minutes": "float64", "n": "int64"})
+    cols = ["dow", "hour", "median_minutes", "n"]
+    if hist.empty:
+        return pd.DataFrame({c: pd.Series([], dtype="float64" if c == "median_minutes" else "int64") for c in cols})
+    h = hist.sort_values(["dow", "hour", "delay_minutes"], kind="stable")
+    key = (h["dow"].to_numpy() * 24 + h["hour"].to_numpy()).astype("int64")
+    values = h["delay_minutes"].to_numpy().astype("float64")
+    counts = h["n"].to_numpy().astype("int64")
+    cells, starts = np.unique(key, return_index=True)
+    n = np.add.reduceat(counts, starts)
+    cum = np.cumsum(counts)
+    before = cum[starts] - counts[starts]
+    lo = values[np.searchsorted(cum, before + (n - 1) // 2 + 1)]
+    hi = values[np.searchsorted(cum, before + n // 2 + 1)]
+    return pd.DataFrame({"dow": cells // 24, "hour": cells % 24, "median_minutes": (lo + hi) / 2, "n": n})
 
 
 def readings_frame(rows) -> pd.DataFrame:
-    """SQL rows in READINGS_COLUMNS order -> a conformed READINGS_COLUMNS frame."""
-    names = [c.name for c in READINGS_COLUMNS]
+    """SQL rows in READINGS_COLUMNS order -> a conformed READINGS_COLUMNS frame (columns built in their
+    declared dtypes, so :func:`conform` only checks)."""
     if not rows:
         return empty_frame(READINGS_COLUMNS)
-    df = pd.DataFrame.from_records(rows, columns=names)
-    for c in ("source_time", "collected_at"):
-        df[c] = from_epoch(df[c].to_numpy())
-    return conform(df, READINGS_COLUMNS, "history store")
+    data = {}
+    for c, values in zip(READINGS_COLUMNS, zip(*rows)):
+        if c.name in ("source_time", "collected_at"):
+            data[c.name] = from_epoch(values).array
+        else:
+            data[c.name] = pd.array(values, dtype=c.dtype)
+    return conform(pd.DataFrame(data, copy=False), READINGS_COLUMNS, "history store")
 
 
 def _filters(q, *, crossing_ids=None, ports=None, modes=None, lanes=None, measure="reading", start=None,
