@@ -266,12 +266,13 @@ class Store:
             {"source_time": "int64", "fingerprint": "int64", "revision": "int64"})
 
     def _local_fields(self, df: pd.DataFrame) -> None:
+        """Port-local weekday (0 = Monday) and hour of each source time, one conversion per time zone."""
         dow = np.zeros(len(df), dtype="int64")
         hour = np.zeros(len(df), dtype="int64")
         times = from_epoch(df["source_time"].to_numpy())
-        cid = df["crossing_id"].to_numpy()
-        for crossing, tz in ((c, self.zones[c]) for c in pd.unique(cid)):
-            m = cid == crossing
+        zones = np.array([self.zones[c] for c in df["crossing_id"]], dtype=object)
+        for tz in set(zones):
+            m = zones == tz
             local = times[m].tz_convert(tz)
             dow[m] = local.day_of_week
             hour[m] = local.hour
@@ -279,10 +280,17 @@ class Store:
         df["local_hour"] = hour
 
     def _touch_lanes(self, conn: sa.Connection, df: pd.DataFrame) -> None:
-        g = (df.groupby(["port_number", "mode", "lane", "measure"], sort=False)
-             .agg(crossing_id=("crossing_id", "first"), first_time=("source_time", "min"),
-                  last_time=("source_time", "max")).reset_index())
-        rows = _records(g, list(g.columns))
+        seen: dict[tuple, list] = {}
+        for port, mode, lane, measure, cid, when in zip(df["port_number"], df["mode"], df["lane"], df["measure"],
+                                                        df["crossing_id"], df["source_time"].to_numpy().tolist()):
+            k = (port, mode, lane, measure)
+            v = seen.get(k)
+            if v is None:
+                seen[k] = [cid, when, when]
+            else:
+                v[1], v[2] = min(v[1], when), max(v[2], when)
+        rows = [{"port_number": k[0], "mode": k[1], "lane": k[2], "measure": k[3], "crossing_id": v[0],
+                 "first_time": int(v[1]), "last_time": int(v[2])} for k, v in seen.items()]
         ins = self._insert(conn, t.lanes)
         ex = ins.excluded
         lc = t.lanes.c
