@@ -11,7 +11,11 @@ analysis: one row per crossing x mode x lane x *source* update time x revision.
 - ``revision`` 0 is the first value seen for (port_number, mode, lane, measure, source_time); a different
   value seen later for the same source time is kept as revision 1, 2, ... (never an overwrite). Seeing a value
   that is already stored for that source time adds nothing (so re-reading a feed or re-importing a file adds
-  zero rows). Store queries return the newest revision only unless asked for all.
+  zero rows). A reading from a source that reports no port status (the RSS) matches the same status / delay /
+  lanes open already stored from a source that does, and the RSS's "N min delay" matches the feed's
+  ``no delay`` with the same minutes: overlapping archives do not duplicate readings. A value that returns
+  to one already stored for that source time (A, B, A) is not stored a second time. Store queries return the
+  newest revision only unless asked for all.
 - ``measure`` says what a row is: ``reading`` (a lane reading of the feed, collected by us or by a third
   party's archive) or ``daily_average`` (SANDAG's published daily average wait: a different quantity, a
   distinct source, never mixed with readings unless a query asks for it by name).

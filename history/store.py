@@ -79,14 +79,25 @@ def from_epoch(values) -> pd.DatetimeIndex:
         "datetime64[ns, UTC]")
 
 
-def fingerprints(frame: pd.DataFrame) -> np.ndarray:
+def fingerprints(frame: pd.DataFrame, cols: list[str] | None = None) -> np.ndarray:
     """A stable 63-bit hash of each row's value (status, delay, lanes open, port status): the same value
     always gives the same number, across processes and library versions (blake2b of the text)."""
-    parts = [frame[c].astype(object).where(frame[c].notna(), "").astype(str) for c in _VALUE_COLS]
+    cols = cols or _VALUE_COLS
+    parts = [frame[c].astype(object).where(frame[c].notna(), "").astype(str) for c in cols]
     text = parts[0].str.cat(parts[1:], sep="|")
     uniq = pd.unique(text.to_numpy())
     table = {s: int.from_bytes(hashlib.blake2b(s.encode(), digest_size=8).digest(), "big") >> 1 for s in uniq}
     return text.map(table).to_numpy(np.int64)
+
+
+def _core(frame: pd.DataFrame) -> np.ndarray:
+    """The value without the port status and without the no delay / delay distinction: what a source that
+    reports neither (CBP's RSS writes every reading as "N min delay", no port status) shares with the feed."""
+    status = frame["operational_status"].astype(object)
+    numbered = status.isin(["no delay", "delay"])
+    core = pd.DataFrame({"s": status.where(~numbered, "reading"), "d": frame["delay_minutes"],
+                         "o": frame["lanes_open"]})
+    return fingerprints(core, ["s", "d", "o"])
 
 
 @dataclass
@@ -220,8 +231,19 @@ class Store:
 
         existing = self._existing(conn, df)
         if len(existing):
-            seen = df.merge(existing[KEY + ["fingerprint"]], on=KEY + ["fingerprint"], how="left", indicator=True)
-            df = df[(seen["_merge"] == "left_only").to_numpy()]
+            # Already stored: the same value, or the same status/delay/lanes where one side has no port
+            # status (an archive that does not report it, e.g. the RSS, seeing the reading another source has).
+            df["_core"] = _core(df)
+            existing["_core"] = _core(existing)
+            same = df.merge(existing[KEY + ["fingerprint"]], on=KEY + ["fingerprint"], how="left",
+                            indicator=True)["_merge"].eq("both").to_numpy().copy()
+            loose = existing[existing["port_status"].isna()][KEY + ["_core"]].drop_duplicates()
+            same |= df.merge(loose, on=KEY + ["_core"], how="left", indicator=True)["_merge"].eq("both").to_numpy()
+            if df["port_status"].isna().any():
+                any_ps = existing[KEY + ["_core"]].drop_duplicates()
+                hit = df.merge(any_ps, on=KEY + ["_core"], how="left", indicator=True)["_merge"].eq("both")
+                same |= (hit.to_numpy() & df["port_status"].isna().to_numpy())
+            df = df[~same].drop(columns="_core")
             if df.empty:
                 return 0
             top = existing.groupby(KEY, sort=False)["revision"].max().rename("base").reset_index()
@@ -257,13 +279,15 @@ class Store:
 
     def _existing(self, conn: sa.Connection, df: pd.DataFrame) -> pd.DataFrame:
         r = t.readings.c
-        q = (sa.select(r.port_number, r.mode, r.lane, r.measure, r.source_time, r.fingerprint, r.revision)
+        q = (sa.select(r.port_number, r.mode, r.lane, r.measure, r.source_time, r.fingerprint, r.revision,
+                       r.operational_status, r.delay_minutes, r.lanes_open, r.port_status)
              .where(r.port_number.in_(sorted(set(df["port_number"]))),
                     r.measure.in_(sorted(set(df["measure"]))),
                     r.source_time.between(int(df["source_time"].min()), int(df["source_time"].max()))))
-        rows = [tuple(r) for r in conn.execute(q)]
-        return pd.DataFrame(rows, columns=KEY + ["fingerprint", "revision"]).astype(
-            {"source_time": "int64", "fingerprint": "int64", "revision": "int64"})
+        rows = [tuple(x) for x in conn.execute(q)]
+        out = pd.DataFrame(rows, columns=KEY + ["fingerprint", "revision"] + _VALUE_COLS)
+        return out.astype({"source_time": "int64", "fingerprint": "int64", "revision": "int64",
+                           "delay_minutes": "Int64", "lanes_open": "Int64"})  # '10', not '10.0', when hashed
 
     def _local_fields(self, df: pd.DataFrame) -> None:
         """Port-local weekday (0 = Monday) and hour of each source time, one conversion per time zone."""
