@@ -1,8 +1,9 @@
 """CBP update-time text ("At 10:00 am PDT", "At Noon CDT", "At Midnight CDT") -> UTC instants.
 
-The same rule as :mod:`loaders.cbp`: the zone label is ignored (Arizona's is unreliable); the wall clock is
-read in the crossing's IANA zone on the given day (or the reference's local day), and moved to the previous
-day when that lands more than 15 minutes after the reference (the capture time).
+The same rule as :mod:`loaders.cbp` (and its tolerance, ``loaders.cbp.FUTURE_TOLERANCE``): the zone label is
+ignored (Arizona's is unreliable); the wall clock is read in the crossing's IANA zone on the given day (or the
+reference's local day), and moved to the previous day when that lands more than the tolerance after the
+reference (the capture time): CBP's update times can run ahead of the feed's own clock.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-FUTURE_TOLERANCE = timedelta(minutes=15)
+from loaders.cbp import FUTURE_TOLERANCE  # noqa: E402  (one rule for the live feed and the archives)
 _RE = re.compile(
     r"^\s*(?:at\s+)?(?:(?P<h>\d{1,2})(?::(?P<m>\d{2}))?\s*(?P<ap>[ap])\.?\s*m\.?|(?P<noon>noon)|"
     r"(?P<midnight>midnight))(?:\s+(?P<label>[a-z]{2,5}))?\s*$", re.IGNORECASE)

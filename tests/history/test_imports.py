@@ -108,14 +108,14 @@ def test_garitas_carried_forward_at_hand_checked_instants(carried, history_dir):
 
 def test_garitas_import_counts_and_reimport(store, history_dir, crossings):
     # 280 lanes of TX/AZ/CA crossings, each from its first capture to the last: 14,050 lane states.
-    # Stored: one row per distinct (lane, source time, value) -> 10,956, of which 4,127 carry minutes (the
-    # log's 4,142 numbered change rows less 15 that return to a value already stored for that update time).
+    # Stored: one row per distinct (lane, source time, value) -> 10,998, of which 4,141 carry minutes (the
+    # log's 4,142 numbered change rows less one that returns to a value already stored for that update time).
     r = import_path(store, history_dir / GARITAS, crossings=crossings)
-    assert (r.rows_seen, r.rows_added) == (14050, 10956)
+    assert (r.rows_seen, r.rows_added) == (14050, 10998)
     assert "070801" in r.unknown_ports  # Canadian ports are left out (the raw file keeps them)
     assert import_path(store, history_dir / GARITAS, crossings=crossings).rows_added == 0
     df = store.readings(sources=["garitas-changelog"], all_revisions=True)
-    assert len(df) == 10956 and int(df["delay_minutes"].notna().sum()) == 4127
+    assert len(df) == 10998 and int(df["delay_minutes"].notna().sum()) == 4141
     assert df["crossing_id"].str[:2].isin(["tx", "az", "ca"]).all()
     assert not df["operational_status"].isin(["ok", "N/A"]).any()  # southbound 'ok' rows are not CBP's
 
@@ -139,11 +139,14 @@ def test_brownsville_rss_archive(store, history_dir, crossings):
     # 7,290 lane lines that are not N/A (grep 'Lanes: At|Lanes Closed|Update Pending' over the 424 files)
     r = import_path(store, history_dir / RSS, crossings=crossings)
     assert r.rows_seen == 7290
-    assert r.rows_added == 4641
+    assert r.rows_added == 4635
     df = store.readings(sources=["brownsville-rss"], all_revisions=True)
     assert set(df["crossing_id"]) == {"tx-brownsville-bm", "tx-brownsville-gateway", "tx-brownsville-los-indios",
                                       "tx-brownsville-veterans"}
-    assert int(df["delay_minutes"].notna().sum()) == 2445
+    # 2,439 distinct numbered readings: the distinct (crossing, mode, lane, Date, "At ... N min delay N lane(s)
+    # open") texts over the 424 files, counted with grep/sort -u
+    assert int(df["delay_minutes"].notna().sum()) == 2439
+    assert int((df["revision"] > 0).sum()) == 17
     # A real revision: B&M passenger standard "At 7:00 am CDT" on 8/16 read 45 min at 11:52Z, 40 at 12:24Z
     rev = df[(df["crossing_id"] == "tx-brownsville-bm") & (df["mode"] == "passenger") &
              (df["lane"] == "standard") & (df["source_time"] == ts("2026-08-16T12:00Z"))]
@@ -157,3 +160,14 @@ def test_brownsville_rss_archive(store, history_dir, crossings):
 def test_pubdate_says_est_but_is_utc_minus_4(history_dir, crossings):
     from history.imports.brownsville import _pubdate
     assert _pubdate("Wed, 12 Aug 2026 00:14:34 EST", "x") == ts("2026-08-12T04:14:34Z")
+
+
+def test_overlapping_archives_do_not_duplicate_readings(store, history_dir, crossings):
+    # The garitas log and the Brownsville RSS both saw the Brownsville crossings on 19-22 August. The RSS has
+    # no port status and writes 'no delay' as "N min delay": the same reading is not stored twice.
+    import_path(store, history_dir / GARITAS, crossings=crossings)
+    r = import_path(store, history_dir / RSS, crossings=crossings)
+    assert r.rows_added == 3881  # of the 4,635 the RSS holds alone
+    df = store.readings(all_revisions=True, crossing_ids=["tx-brownsville-bm"], start=ts("2026-08-19T16:00Z"),
+                        end=ts("2026-08-19T16:01Z"), modes=["passenger"], lanes=["ready"])
+    assert df[["source", "delay_minutes", "port_status"]].values.tolist() == [["garitas-changelog", 10, "Open"]]
