@@ -65,18 +65,16 @@ def collect_once(store: Store, *, crossings: pd.DataFrame, source: str | None = 
     raw: bytes | None = None
     content_type, status = "", None
     try:
-        if source is None:
-            fetched, _kind = fetch_cbp(settings)
+        if source is None or _is_url(source):
+            fetched = fetch_cbp(settings)[0] if source is None else http_get(source, settings=settings)
             raw, location, content_type, status = fetched.content, fetched.url, fetched.content_type, 200
             received = fetched.retrieved_at
-        elif _is_url(source):
-            fetched = http_get(source, settings=settings)
-            raw, location, content_type, status = fetched.content, fetched.url, fetched.content_type, 200
-            received = fetched.retrieved_at
+            # the feed instant, as loaders.cbp.load_cbp reads it: the server's Date header, else our clock
+            instant = fetched.server_date or fetched.retrieved_at
         else:
             raw = read_file_capped(Path(source), settings=settings)
-            received = pd.Timestamp.now(tz="UTC")
-        waits = parse_cbp(raw, source=location, zones=port_zones(crossings), retrieved_at=received)
+            received = instant = pd.Timestamp.now(tz="UTC")
+        waits = parse_cbp(raw, source=location, zones=port_zones(crossings), retrieved_at=instant)
         prep = waits_to_readings(waits, crossings=crossings, source="collector", collected_at=received,
                                  where=location)
     except BorderwatchError as exc:
