@@ -343,8 +343,11 @@ def compare_chart(snap: Snapshot, filters: Filters) -> ChartSpec:
                          start=pd.Timestamp(start + "-01"), end=pd.Timestamp(end + "-01"))
     title = f"{measure} by {group_by}, {', '.join(f.states)}"
     table = compare_table(vol, measure=measure, group_by=group_by)
+    from analysis.crossing_volumes import EL_PASO_SPLIT, EL_PASO_SPLIT_TEXT
+    split_series = [x for x in table["series"].dropna().unique() if str(x).endswith(("(2401)", "(2402)"))]
+    markers = [(EL_PASO_SPLIT, EL_PASO_SPLIT_TEXT, split_series)] if group_by == "port" and split_series else None
     fig = make_compare_figure(vol, table=table, measure=measure, group_by=group_by, events=_chart_events(snap, f),
-                              title=title, caption=caption(snap, f, "compare"))
+                              title=title, caption=caption(snap, f, "compare"), markers=markers)
     return ChartSpec("compare", fig, table)
 
 

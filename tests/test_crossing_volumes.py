@@ -141,3 +141,10 @@ def test_cli_volumes_crossing(capsys):
                     "Pedestrians,267036,people,"]
     assert main(["volumes", "--crossing", "nowhere"]) == 1
     assert "unknown crossing" in capsys.readouterr().err
+
+
+def test_el_paso_split_marked_on_compare_panels(snapshot):
+    fig = views.compare_chart(snapshot, Filters.from_query({"state": "TX", "from": "2019-01", "to": "2021-12"})).figure
+    lines = [s for s in fig.layout.shapes if s.name == "source-change"]
+    assert len(lines) == 2  # the El Paso (2402) and Ysleta (2401) panels, none elsewhere
+    assert {pd.Timestamp(s.x0) for s in lines} == {pd.Timestamp("2020-03-01")}

@@ -409,13 +409,27 @@ def compare_table(volumes: pd.DataFrame, *, measure: str, group_by: str = "state
     return table.reset_index(drop=True)
 
 
+def _marker_line(when, xref: str, yref: str) -> dict:
+    return dict(type="line", x0=pd.Timestamp(when), x1=pd.Timestamp(when), y0=0, y1=1, xref=xref, yref=yref,
+                layer="above", name="source-change", line=dict(color=MUTED, width=1.5, dash="dash"))
+
+
+def _marker_text(when, text: str, xref: str, yref: str) -> dict:
+    return dict(x=pd.Timestamp(when), y=0.98, xref=xref, yref=yref, text=text, name="source-change",
+                showarrow=False, xanchor="left", yanchor="top", xshift=4, font=dict(size=11, color="#1f2328"),
+                bgcolor="rgba(255,255,255,0.85)")
+
+
 def make_compare_figure(volumes: pd.DataFrame, *, table: pd.DataFrame | None = None, measure: str, group_by: str = "state",
                         groups: Iterable[str] | None = None, index_to: str | None = None,
                         events: pd.DataFrame | None = None, title: str | None = None,
-                        caption: str | None = None, columns: int = 2) -> go.Figure:
+                        caption: str | None = None, columns: int = 2,
+                        markers: Sequence[tuple[pd.Timestamp, str, Sequence[str]]] | None = None) -> go.Figure:
     """Compare states or ports (``group_by``) on ONE ``measure``. Small multiples (one panel per group,
     own y-axis, shared x) by default; ``index_to="2019"`` draws indexed lines (100 = mean of that period)
-    on one axis. ``groups`` restricts to some states / port codes. Event spans are drawn on every panel."""
+    on one axis. ``groups`` restricts to some states / port codes. Event spans are drawn on every panel.
+    ``markers``: ``(month, text, series)`` reference lines (the El Paso/Ysleta split) drawn on the panels of
+    those series (on the single axis when any of them is shown)."""
     table = compare_table(volumes, measure=measure, group_by=group_by, groups=groups, index_to=index_to) if table is None else table
     unit = str(table["unit"].iloc[0]) if not table.empty else ""
     names = list(dict.fromkeys(table["series"].tolist()))
@@ -439,6 +453,10 @@ def make_compare_figure(volumes: pd.DataFrame, *, table: pd.DataFrame | None = N
         if x0 is not None:
             shapes, rows = event_shapes(events, x0, x1)
             anns, tag_rows = event_tags(rows, x0, x1, _plot_px(layout))
+            for when, text, series in markers or ():
+                if set(series) & set(names) and x0 <= pd.Timestamp(when) <= x1:
+                    shapes.append(_marker_line(when, "x", "paper"))
+                    anns.append(_marker_text(when, text, "x", "paper"))
             layout["shapes"], layout["annotations"] = shapes, anns
             layout["xaxis"]["range"] = [x0, x1]
         return _finish(traces, layout, caption, tag_rows=tag_rows)
@@ -447,6 +465,7 @@ def make_compare_figure(volumes: pd.DataFrame, *, table: pd.DataFrame | None = N
     fig = make_subplots(rows=rows, cols=columns, shared_xaxes=True, subplot_titles=names,
                         vertical_spacing=min(0.12, 0.5 / rows), horizontal_spacing=0.08)
     shapes: list[dict] = []
+    marker_anns: list[dict] = []
     for i, s in enumerate(names):
         r, c = i // columns + 1, i % columns + 1
         part = table[table["series"] == s]
@@ -459,6 +478,10 @@ def make_compare_figure(volumes: pd.DataFrame, *, table: pd.DataFrame | None = N
         k = "" if i == 0 else str(i + 1)
         sh, ev_rows = event_shapes(events, x0, x1, xref=f"x{k}", yref=f"y{k} domain", legend=(i == 0))
         shapes.extend(sh)
+        for when, text, series in markers or ():
+            if s in set(series) and x0 <= pd.Timestamp(when) <= x1:
+                shapes.append(_marker_line(when, f"x{k}", f"y{k} domain"))
+                marker_anns.append(_marker_text(when, text.split(";")[0], f"x{k}", f"y{k} domain"))
     fig.update_yaxes(tickformat="~s", rangemode="tozero")
     fig.update_xaxes(showticklabels=True)
     fig.update_xaxes(range=[x0, x1])
@@ -473,7 +496,7 @@ def make_compare_figure(volumes: pd.DataFrame, *, table: pd.DataFrame | None = N
                                  yref=f"y{k} domain", leader=False, base_px=16)
         tags.extend(t)
     note_shift = 24 + (tag_rows * TAG_ROW_PX + 6 if tag_rows else 0)
-    layout["annotations"] = list(fig.layout.annotations) + tags + [dict(
+    layout["annotations"] = list(fig.layout.annotations) + tags + marker_anns + [dict(
         text=f"{measure} ({unit} per month); each panel has its own scale", xref="paper", yref="paper",
         x=0, y=1.0, yshift=note_shift, xanchor="left", yanchor="bottom", showarrow=False,
         font=dict(size=12, color=MUTED))]
