@@ -6,11 +6,12 @@ BIN    := $(VENV)/bin
 PORT   ?= 8501
 ADDRESS ?= 127.0.0.1
 
-.PHONY: run test bench install install-test chromium snapshot clean help
+.PHONY: run test bench install install-test chromium postgresql snapshot clean help
 
 help:
 	@echo "make run    - install into $(VENV) and open the dashboard on the embedded data (http://$(ADDRESS):$(PORT))"
 	@echo "make test   - install with test extras, make sure Chromium is present, run the whole test suite"
+	@echo "make test also installs PostgreSQL (Debian package) for the history store tests"
 	@echo "make bench  - run the benchmarks in bench/ (after make test), print a table, write bench/results.json"
 
 $(BIN)/python:
@@ -43,10 +44,23 @@ chromium:
 	  exit 1; \
 	fi
 
+# PostgreSQL for the history store tests (the tests start and stop a throw-away cluster themselves).
+postgresql:
+	@if command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  exit 0; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "Installing Debian's postgresql package (needed for the history store tests)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	else \
+	  echo "No PostgreSQL found. Install it (Debian/Ubuntu: 'sudo apt-get install postgresql', macOS:" >&2; \
+	  echo "'brew install postgresql') or run with BORDERWATCH_TEST_PG=skip to leave those tests out." >&2; \
+	  exit 1; \
+	fi
+
 run: install
 	$(BIN)/borderwatch run --port $(PORT) --address $(ADDRESS)
 
-test: install-test chromium
+test: install-test chromium postgresql
 	$(BIN)/python -m pytest
 
 bench: install-test chromium

@@ -137,9 +137,8 @@ def init_widgets(snap: Snapshot) -> None:
     st.session_state.update({
         "w_states": list(f.states), "w_modes": list(f.modes), "w_crossing": f.crossing,
         "_months_initial": (start, end), "w_family": f.family, "w_measure": f.measure, "w_group": f.group_by,
-        "w_at_on": bool(f.at), "w_source": vs.source, "w_img": views.DEFAULT_IMAGE_SCALE,
-        "w_view": TABS[vs.tab], "w_lane": vs.lane,
-        "w_region": f.region, "_ports": f.ports,
+        "w_at_on": bool(f.at), "w_source": vs.source, "w_ports": list(f.ports), "w_img": views.DEFAULT_IMAGE_SCALE,
+        "w_view": TABS[vs.tab], "w_lane": vs.lane, "w_region": f.region,
     })
     if f.at:
         ts = pd.Timestamp(f.at)
@@ -168,7 +167,7 @@ def filters_from_widgets(snap: Snapshot) -> Filters:
         end=None if end == default_end else end,
         at=at, family=ss["w_family"], measure=ss["w_measure"] or None,
         group_by=ss["w_group"] if ss["w_measure"] else "measure",
-        region=ss.get("w_region") or None, ports=tuple(ss.get("_ports", ())),
+        region=ss.get("w_region") or None, ports=tuple(ss.get("w_ports") or ()),
     )
 
 
@@ -410,6 +409,8 @@ def main() -> None:
                      format_func=lambda m: "Every measure of the family" if m is None else m)
         if st.session_state["w_measure"]:
             st.radio("Lines per", ["measure", "state", "port"], key="w_group", horizontal=True)
+        from dashboard.sections.volume_ports import ports_filter
+        ports_filter(snap, states)
         st.radio("Image downloads", list(views.IMAGE_SCALES), key="w_img",
                  format_func=lambda k: views.IMAGE_SCALES[k][1],
                  help="Size of the PNG downloads under each chart (SVG is a vector image at any size).")
@@ -435,8 +436,9 @@ def main() -> None:
     t_vol, t_cmp, t_ev, t_tab = st.tabs(list(TABS.values()), key="w_view", on_change="rerun")
     if t_vol.open:
         with t_vol:
-            st.caption("BTS monthly inbound counts. Shaded spans are closures and suspensions from the events "
-                       "registry; BTS publishes about a quarter late.")
+            st.caption("Monthly northbound counts: a Texas crossing's own TxDOT/UNT bridge counts, otherwise BTS "
+                       "port counts (the title says \"port total\" and names the crossings it includes). Shaded "
+                       "spans are closures and suspensions of the modes shown; BTS publishes about a quarter late.")
             chart_block(chart_for(snap, skey, qkey, "volumes"), key="volumes_chart", export_ok=export_ok)
     if t_cmp.open:
         with t_cmp:

@@ -162,6 +162,8 @@ def cmd_volumes(args) -> int:
     from loaders.bts import filter_volumes, read_bts
     from loaders.snapshot import load_snapshot
     from loaders.snapshot import refreshed_dir
+    if getattr(args, "crossing", None):
+        return _volumes_of_crossing(args)
     if args.source == "refreshed":
         vol = load_snapshot(refreshed_dir()).volumes
     else:
@@ -171,6 +173,41 @@ def cmd_volumes(args) -> int:
     out = vol[["port_code", "port_name", "state", "month", "measure", "value"]].copy()
     out["month"] = out["month"].dt.strftime("%Y-%m")
     write_frame(out, args.format)
+    return 0
+
+
+def _volumes_of_crossing(args) -> int:
+    """``volumes --crossing ID``: the crossing's own series (TxDOT/UNT bridge counts where they exist, else
+    its BTS port total, which the ``counts`` column says), with the source in a column."""
+    import pandas as pd
+
+    from analysis.crossing_volumes import ALL_MODES, crossing_volumes
+    from loaders.bts import filter_volumes
+    from loaders.snapshot import load_snapshot, refreshed_dir
+    snap = load_snapshot(refreshed_dir()) if args.source == "refreshed" else load_snapshot()
+    if args.source not in (None, "refreshed"):
+        raise BorderwatchError("--crossing reads the snapshot; it cannot be combined with --source FILE")
+    if args.crossing not in set(snap.crossings["crossing_id"]):
+        raise BorderwatchError(f"--crossing: unknown crossing {args.crossing!r} (see 'crossing_id' in data/crossings.csv)")
+    modes = tuple(_list(args.mode) or ALL_MODES)
+    bad = [m for m in modes if m not in ALL_MODES]
+    if bad:
+        raise BorderwatchError(f"--mode: unknown mode(s) {', '.join(bad)}; choose from {', '.join(ALL_MODES)}")
+    sel = crossing_volumes(snap.volumes, snap.bridge_volumes, snap.crossings, args.crossing, modes=modes)
+    v = sel.frame
+    if _list(args.measure) or args.start or args.end:
+        keep = filter_volumes(v.drop(columns=["source"]), measures=None, start=_month(args.start, "--from"),
+                              end=_month(args.end, "--to"))
+        v = v.merge(keep[["month", "measure"]].drop_duplicates(), on=["month", "measure"])
+        if _list(args.measure):
+            v = v[v["measure"].isin(_list(args.measure))]
+    counts = "bridge" if sel.level == "bridge" else ("port total" if len(sel.includes) > 1 else "port")
+    out = pd.DataFrame({"crossing_id": args.crossing, "source": v["source"].to_numpy(), "counts": counts,
+                        "includes": "; ".join(sel.includes), "port_code": v["port_code"].to_numpy(),
+                        "month": v["month"].dt.strftime("%Y-%m").to_numpy(), "measure": v["measure"].to_numpy(),
+                        "value": v["value"].array, "unit": v["unit"].to_numpy(),
+                        "source_row": v["source_id"].array if "source_id" in v else pd.NA})
+    write_frame(out.sort_values(["measure", "month"]).reset_index(drop=True), args.format)
     return 0
 
 
@@ -271,6 +308,9 @@ def build_parser() -> argparse.ArgumentParser:
     v = sub.add_parser("volumes", help="BTS monthly crossing counts")
     common(v, "a BTS CSV (.csv/.csv.gz) or Socrata JSON file (default: the embedded snapshot)", offline=False)
     v.add_argument("--port", help="BTS port code(s), comma-separated, e.g. 2602")
+    v.add_argument("--crossing", help="a crossing_id: its own series (TxDOT/UNT bridge counts where they exist, "
+                                      "else its BTS port total), with the source in a column")
+    v.add_argument("--mode", help="with --crossing: modes, comma-separated (passenger,pedestrian,commercial,rail)")
     v.add_argument("--measure", help="measure(s), comma-separated, e.g. 'Personal Vehicles'")
     v.add_argument("--from", dest="start", help="first month, YYYY-MM")
     v.add_argument("--to", dest="end", help="last month, YYYY-MM")
@@ -301,6 +341,8 @@ def build_parser() -> argparse.ArgumentParser:
     else:
         add_export_parser(sub)
     from .impact_cli import add_parsers as add_closure_parsers; add_closure_parsers(sub)  # noqa: E702
+    from .history_cli import add_history_parsers  # collect; history import/export/coverage/... (the store)
+    add_history_parsers(sub)
     from .history_analysis_cli import add_history_parser  # last: extends the store's 'history' group if present
     add_history_parser(sub)
     return p

@@ -70,6 +70,8 @@ def manifest_for(snap, f, charts: list[str]) -> dict:
             "bts_crossings": {"title": bts.get("title"), "source_url": bts.get("source_url"),
                               "first_month": bts.get("first"), "through": bts.get("through"),
                               "provenance": bts.get("provenance")},
+            "txdot_unt_bridge_counts": {k: snap.file_entry("txdot").get(k) for k in
+                                        ("title", "source_url", "first", "through", "provenance")},
             "events": {"title": "project events registry (data/events.csv)", "rows": len(snap.events)},
         },
     }
@@ -82,6 +84,8 @@ def file_stem(chart: str, f, snap) -> str:
     parts = [chart, "-".join(f.states)]
     if f.crossing:
         parts.append(f.crossing)
+    if f.ports and chart in ("volumes", "compare"):
+        parts.append("ports-" + "-".join(f.ports))
     if chart in ("volumes", "compare"):
         parts += [f.measure or f.family, start, end]
     if chart == "map" and f.region:

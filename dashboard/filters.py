@@ -123,6 +123,12 @@ class Filters:
             warn.append(f"from={start} is after to={end}: swapped")
             start, end = end, start
         ports = get("port")
+        port_list = tuple(dict.fromkeys(p.strip().zfill(4) if p.strip().isdigit() else p.strip()
+                                        for p in ports.split(",") if p.strip())) if ports else ()
+        bad_ports = [p for p in port_list if not (p.isdigit() and len(p) == 4)]
+        if bad_ports:
+            warn.append(f"ignored port={','.join(bad_ports)} (BTS port codes are 4 digits, e.g. 2602)")
+            port_list = tuple(p for p in port_list if p not in bad_ports)
         return cls(
             states=csv("state", STATES, upper=True) or STATES,
             crossing=get("crossing"),
@@ -133,7 +139,7 @@ class Filters:
             family=one("family", FAMILIES, DEFAULT_FAMILY),
             measure=get("measure"),
             group_by=one("group", GROUPS, "measure"),
-            ports=tuple(p.strip() for p in ports.split(",") if p.strip()) if ports else (),
+            ports=port_list,
             region=one("region", tuple(REGIONS), None),
             warnings=tuple(warn),
         )

@@ -67,7 +67,11 @@ def crossing_status_block(row: pd.Series | None, modes: pd.DataFrame | None, fmt
         st.caption(f"No reading at this time (latest capture {fmt_local(row['latest_capture'])})")
     if modes is not None and len(modes) > 1:
         st.dataframe(modes, hide_index=True, width="stretch")
+    # Hours and notices are the capture's: at another time, say which capture they come from.
+    when = ""
+    if pd.isna(row["updated_at"]) and not pd.isna(row.get("latest_capture")):
+        when = f" (at the {pd.Timestamp(row['latest_capture']).strftime('%Y-%m-%d')} capture)"
     if isinstance(row.get("hours"), str) and row["hours"]:
-        st.markdown("**Posted hours:** " + plain_md(row["hours"]))
+        st.markdown("**Posted hours:** " + plain_md(row["hours"] + when))
     if isinstance(row.get("notice"), str) and row["notice"]:
-        st.markdown("**Notice from CBP:** " + plain_md(row["notice"]))
+        st.markdown("**Notice from CBP:** " + plain_md(row["notice"] + when))

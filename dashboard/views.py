@@ -282,22 +282,119 @@ def map_chart(snap: Snapshot, filters: Filters, status: pd.DataFrame, *, fit_wid
     return ChartSpec("map", fig, table)
 
 
+def volume_selection(snap: Snapshot, filters: Filters):
+    """What the volume chart shows (``analysis.crossing_volumes.VolumeSelection``): explicit ports (one line
+    each), else the selected crossing's own counts (bridge counts, or its port total saying so), else the
+    total of the selected states' ports. Only measures of the Modes filter (and of the crossing's modes)."""
+    from analysis.crossing_volumes import VolumeSelection, by_modes, crossing_volumes, port_volumes
+    if filters.ports:
+        return port_volumes(snap.volumes, snap.crossings, filters.ports, modes=filters.modes)
+    if filters.crossing and filters.crossing in set(snap.crossings["crossing_id"]):
+        return crossing_volumes(snap.volumes, snap.bridge_volumes, snap.crossings, filters.crossing,
+                                modes=filters.modes)
+    from loaders.bts import filter_volumes
+    v = filter_volumes(snap.volumes, states=filters.states)
+    v = by_modes(v.assign(source=pd.array(["BTS"] * len(v), dtype="string")), filters.modes)
+    ports = tuple(sorted(v["port_code"].astype(str).unique()))
+    where = f"{', '.join(filters.states)}, total of {len(ports)} BTS ports"
+    return VolumeSelection(v, "BTS", "state", where, (), ports, tuple(filters.modes))
+
+
+#: The BTS measure and its closest bridge-level (TxDOT/UNT) measure.
+BRIDGE_MEASURE = {"Pedestrians": "Pedestrians and Bicyclists", "Trains": "Railcars"}
+FAMILY_WORDS = {"vehicles": "vehicles", "people": "people", "freight": "freight containers"}
+
+
 def volumes_chart(snap: Snapshot, filters: Filters) -> ChartSpec:
+    from analysis.crossing_volumes import events_for_measures, missing_ports, splits_in_view, zero_throughout
     from .figures import make_volumes_figure, volumes_table
     start, end = effective_months(snap, filters)
     f = filters.with_(start=start, end=end)
-    vol = volumes_frame(snap, f)
+    sel = volume_selection(snap, f)
+    t0, t1 = pd.Timestamp(start + "-01"), pd.Timestamp(end + "-01")
+    v = sel.frame
+    v = v[(v["family"] == f.family).to_numpy(dtype=bool, na_value=False)
+          & (v["month"] >= t0).to_numpy() & (v["month"] <= t1).to_numpy()].reset_index(drop=True)
+    zeros = zero_throughout(v) if sel.source == "TxDOT/UNT" else []
+    if zeros:
+        v = v[~v["measure"].isin(zeros).to_numpy(dtype=bool)].reset_index(drop=True)
+    present = sorted(v["measure"].astype(str).unique())
+    measure = f.measure
+    if measure and measure not in present and BRIDGE_MEASURE.get(measure) in present:
+        measure = BRIDGE_MEASURE[measure]
+    measures = [measure] if measure and measure in present else None
+    group = f.group_by if measures else "measure"
+    if sel.level == "ports":
+        group = "port"
+        if measures is None:
+            primary = PRIMARY_MEASURE[f.family]
+            measures = [primary if primary in present else present[0]] if present else None
+    missing = missing_ports(v) if sel.level == "state" and group == "measure" else None
+    table = volumes_table(v, family=f.family, measures=measures, group_by=group, missing=missing)
+    drawn = sorted(table["measure"].dropna().astype(str).unique())
+    word = FAMILY_WORDS[f.family]
     from . import chart_text as ct
-    measures = [f.measure] if f.measure else None
-    group = f.group_by if f.measure else "measure"
-    what = (f"{ct.measure_text(f.measure)} entering the U.S. per month" if f.measure
-            else ct.FAMILY_WORDS[f.family])
-    title = f"{what}, {place_text(snap, f, ports_level=True)}, {ct.period_text(start, end)}"
-    table = volumes_table(vol, family=f.family, measures=measures, group_by=group)
-    fig = make_volumes_figure(vol, table=table, events=_chart_events(snap, f), family=f.family, measures=measures,
-                              group_by=group, title=title, subtitle=volumes_subtitle(snap, f, group),
-                              caption=caption(snap, f, "volumes"))
+    # a title in words (measure, place, period); title_layout wraps it to the image width
+    if sel.level == "ports":
+        names = [views_port_name(snap, p) for p in sel.ports]
+        what = (f"{ct.measure_text(measures[0]) if measures else word.capitalize()} entering the U.S. per month, "
+                f"one line per port (never added)")
+        where = ct.join_words(names)
+    else:
+        what = (f"{ct.measure_text(measures[0])} entering the U.S. per month" if measures and len(measures) == 1
+                else ct.FAMILY_WORDS[f.family])
+        import re
+        where = re.sub(r"\b(TX|AZ|CA)\b", lambda m: ct.STATE_NAMES[m.group(1)], sel.where)  # names, not codes
+    title = f"{what}, {where}, {ct.period_text(start, end)}"
+    empty = "No counts for this selection"
+    if sel.note and table.empty:
+        empty = f"{sel.note}: no {word} counts to draw"
+    elif table.empty and tuple(f.modes) != ("passenger", "pedestrian", "commercial", "rail"):
+        empty = f"No {word} counts for the modes chosen ({', '.join(f.modes)})"
+    ev = _chart_events(snap, f.with_(crossing=None) if f.ports else f)  # ports win over a chosen crossing
+    ev = ev[(ev["direction"] != "southbound").to_numpy(dtype=bool)]  # the counts are northbound (inbound)
+    if filters.ports:  # only the events at crossings of the ports drawn
+        ev = ev[ev["crossings"].map(lambda cs: bool(set(cs) & port_keys(snap, sel.ports))).to_numpy(dtype=bool)]
+    events = events_for_measures(ev, drawn) if drawn else ev.iloc[0:0]
+    cap = volume_source_line(snap, sel, f.states)
+    if sel.level == "ports":
+        cap += f"\nPort totals: {sel.where}"
+    if zeros:
+        cap += f"\n{', '.join(zeros)}: 0 in every month shown (not drawn)"
+    fig = make_volumes_figure(v, table=table, events=events, family=f.family, measures=measures, group_by=group,
+                              title=title, subtitle=volumes_subtitle(snap, f, group), caption=cap,
+                              markers=splits_in_view(sel, t0, t1), empty_text=empty)
     return ChartSpec("volumes", fig, table)
+
+
+def views_port_name(snap: Snapshot, code: str) -> str:
+    """'Nogales (2604)'."""
+    label = port_options(snap).get(str(code))
+    return label.rsplit(", ", 1)[0] + ")" if label else str(code)
+
+
+def port_keys(snap: Snapshot, ports) -> set[str]:
+    """The crossing_ids and CBP port numbers of the crossings counted under BTS ``ports`` (events name those)."""
+    def build():
+        out: dict[str, set[str]] = {}
+        for r in snap.crossings.to_dict("records"):
+            keys = out.setdefault(str(r["bts_port_code"]), set())
+            keys.add(str(r["crossing_id"]))
+            if not pd.isna(r["port_number"]):
+                keys.add(str(r["port_number"]))
+        return out
+    table = memo(snap, "port_keys", build)
+    return set().union(*(table.get(str(p), set()) for p in ports)) if ports else set()
+
+
+def volume_source_line(snap: Snapshot, sel, states) -> str:
+    """The sources line of a volume chart: BTS port counts or TxDOT/UNT bridge counts, and events."""
+    if sel.source == "TxDOT/UNT":
+        e = snap.file_entry("txdot")
+        thr = pd.Timestamp(e["through"]).strftime("%b %Y") if e.get("through") else "unknown"
+        return (f"Source: TxDOT/UNT bridge-level counts (CBP field-office reports, unt-clscm/CBP-Border-Crossings) "
+                f"through {thr}; events: project registry · snapshot {snap.snapshot_id}")
+    return source_line(snap, bts=True, events=True, states=states)
 
 
 def compare_chart(snap: Snapshot, filters: Filters) -> ChartSpec:
@@ -314,9 +411,12 @@ def compare_chart(snap: Snapshot, filters: Filters) -> ChartSpec:
     title = (f"{ct.measure_text(measure)} entering the U.S. per month by {group_by}, "
              f"{place_text(snap, f, ports_level=True)}, {ct.period_text(start, end)}")
     table = compare_table(vol, measure=measure, group_by=group_by)
+    from analysis.crossing_volumes import EL_PASO_SPLIT, EL_PASO_SPLIT_TEXT
+    split_series = [x for x in table["series"].dropna().unique() if str(x).endswith(("(2401)", "(2402)"))]
+    markers = [(EL_PASO_SPLIT, EL_PASO_SPLIT_TEXT, split_series)] if group_by == "port" and split_series else None
     fig = make_compare_figure(vol, table=table, measure=measure, group_by=group_by, events=_chart_events(snap, f),
                               title=title, subtitle=volumes_subtitle(snap, f, "measure"),
-                              caption=caption(snap, f, "compare"))
+                              caption=caption(snap, f, "compare"), markers=markers)
     return ChartSpec("compare", fig, table)
 
 
@@ -427,6 +527,15 @@ def family_measures(snap: Snapshot, family: str) -> list[str]:
         v = snap.volumes[["family", "measure"]].drop_duplicates()
         return {f: sorted(g["measure"].tolist()) for f, g in v.groupby("family")}
     return memo(snap, "family_measures", build).get(family, [])
+
+
+def port_options(snap: Snapshot) -> dict[str, str]:
+    """``{port_code: 'Nogales (2604, AZ)'}`` for every BTS port of the snapshot, by state then name."""
+    def build():
+        v = snap.volumes.sort_values("month").groupby("port_code", observed=True)[["port_name", "state"]].last()
+        rows = sorted(((str(s_), str(n), str(c)) for c, (n, s_) in v.iterrows()))
+        return {c: f"{n} ({c}, {s_})" for s_, n, c in rows}
+    return memo(snap, "port_options", build)
 
 
 def month_options(snap: Snapshot) -> list[str]:

@@ -26,10 +26,12 @@ from .errors import FeedError
 from .http import Fetched, http_get
 from .schema import PORT_INFO_COLUMNS, conform
 
-#: Section titles (upper-cased) -> our column.
-SECTIONS = {"PORT HOURS": "hours", "BORDER NOTICE": "notice"}
+#: Section titles (upper-cased) -> our column; the Spanish page (``/es``) names them differently.
+SECTIONS = {"PORT HOURS": "hours", "BORDER NOTICE": "notice",
+            "HORAS DE OPERACIÓN DEL CRUCE": "hours", "AVISO DE FRONTERA": "notice"}
 #: Notice texts that say there is none.
-NO_NOTICE = frozenset({"no border notices at this time.", "no border notices at this time", ""})
+NO_NOTICE = frozenset({"no border notices at this time.", "no border notices at this time",
+                       "no hay avisos fronterizos en este momento.", ""})
 PATH = "/api/portmoreinformation/{port}"
 
 

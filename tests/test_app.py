@@ -169,7 +169,14 @@ def test_region_from_the_url_zooms_the_map_and_stays_in_the_url():
     assert at.sidebar.selectbox(key="w_region").value == "san-diego"
 
 
-def test_ports_from_the_url_are_kept():
-    at = new_app(port="2602")
-    assert not at.exception
-    assert at.query_params["port"] in ("2602", ["2602"])
+def test_port_query_is_kept_and_drawn_one_line_per_port():
+    at = new_app(port="2602,2604,2608")
+    assert not at.exception, [e.message for e in at.exception]
+    assert at.query_params["port"] in ("2602,2604,2608", ["2602,2604,2608"])
+    box = next(m for m in at.sidebar.multiselect if m.label == "Ports (volume charts)")
+    assert box.value == ["2602", "2604", "2608"]
+    spec = volume_spec(at)
+    assert [t["name"] for t in spec["data"]] == ["Lukeville (2602)", "Nogales (2604)", "San Luis (2608)"]
+    # a rerun after another widget changes keeps ?port=
+    at.sidebar.multiselect[0].set_value(["AZ"]).run()
+    assert at.query_params["port"] in ("2602,2604,2608", ["2602,2604,2608"])

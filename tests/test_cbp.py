@@ -461,3 +461,31 @@ def test_unreadable_value_names_crossing_and_field(raw_2022, zones):
     with pytest.raises(FeedError, match=r"x.json: crossing #0 \(250401 San Ysidro\): "
                                         r"pedestrian_lanes.ready_lanes.update_time 'At 25:00 am PDT'"):
         parse_cbp(json.dumps([p]), source="x.json", zones=zones)
+
+
+def test_brownsville_rss_update_times_land_on_their_own_date(shared_data):
+    """All 424 real versions of CBP's Brownsville RSS (Aug 2026): every 'At 4:00 pm CDT' / 'At Noon CDT' /
+    'At Midnight CDT' placed by the feed-clock rule relative to the channel pubDate (labelled EST, really
+    UTC-4) falls on the date the item itself states; some stamps run up to 41 min ahead of the feed."""
+    import glob
+    import re
+
+    from loaders.cbp import parse_update_time
+    item = re.compile(r"<item><title>(.*?)</title><description>(.*?)</description>", re.S)
+    n, wrong, ahead = 0, [], []
+    files = sorted(glob.glob(str(shared_data / "history/brownsville_rss_2026-08/*.xml")))
+    assert len(files) == 424
+    for f in files:
+        s = Path(f).read_text(encoding="utf-8")
+        inst = pd.Timestamp(re.search(r"<pubDate>\w+, (.*?) EST</pubDate>", s)[1]).tz_localize("Etc/GMT+4")
+        for _, desc in item.findall(s):
+            date = re.search(r"Date: (\d+/\d+/\d{4})", desc)[1]
+            for u in re.findall(r"At (?:\d{1,2}:\d{2} [ap]m|Noon|Midnight) CDT", desc):
+                t = parse_update_time(u, inst, "America/Chicago")
+                n += 1
+                ahead.append(t - inst)
+                if f"{t.month}/{t.day}/{t.year}" != date:
+                    wrong.append((Path(f).name, u, date, t))
+    assert n == 4497 and not wrong, wrong[:5]
+    assert pd.Timedelta(minutes=40) < max(ahead) <= pd.Timedelta(minutes=60)
+    assert sum(a > pd.Timedelta(minutes=15) for a in ahead) > 0  # a 15-minute tolerance would misdate these

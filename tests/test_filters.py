@@ -17,3 +17,12 @@ def test_repeated_and_comma_params_and_bad_values():
     assert any("boat" in w for w in f.warnings)
     assert any("from=2024-13" in w for w in f.warnings)
     assert any("at=soon" in w for w in f.warnings)
+
+
+def test_ports_round_trip_and_bad_ports():
+    f = Filters.from_query({"port": "2602,2604,2608"})
+    assert f.ports == ("2602", "2604", "2608")
+    assert f.to_query() == {"port": "2602,2604,2608"}
+    g = Filters.from_query({"port": "2602,abc,12345"})
+    assert g.ports == ("2602",)
+    assert any("port=abc,12345" in w for w in g.warnings)

@@ -12,7 +12,7 @@ from loaders.snapshot import load_snapshot, sha256_file
 def test_manifest_hashes_match_files(data_dir):
     m = json.loads((data_dir / "manifest.json").read_text())
     roles = {f["role"] for f in m["files"]}
-    assert roles == {"cbp", "bts", "txdot", "crossings", "crossing_evidence", "events"}
+    assert roles == {"cbp", "bts", "txdot", "crossings", "crossing_evidence", "events", "history", "cbp_typical"}
     for f in m["files"]:
         assert sha256_file(data_dir / f["path"]) == f["sha256"], (
             f"{f['path']} changed since the manifest was written: run 'python tools/build_snapshot.py --manifest-only'")

@@ -72,3 +72,23 @@ def test_feed_text_is_escaped_in_the_hover(snapshot):
     assert "<script>" not in hover and "&lt;script&gt;alert(1)&lt;/script&gt; Lane 3 &amp; 4" in hover
     assert status_map_table(st, snapshot.crossings, states=("CA",)).set_index("crossing_id").loc[
         "ca-tecate", "notice"].startswith("<script>")  # the data table keeps the text as data
+
+
+def test_crossing_detail_on_a_past_date_names_the_capture():
+    """The page (AppTest): Eagle Pass Bridge I on 2023-12-20 is partial, its modes listed, and the 2022
+    capture's hours are marked as that capture's, not as today's."""
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py"), default_timeout=90)
+    for k, v in {"state": "TX", "at": "2023-12-20", "crossing": "tx-eagle-pass-bridge-1"}.items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception
+    text = " ".join(m.value for m in at.markdown)
+    assert "**Partial**" in text
+    assert "7 am\\-11 pm \\(at the 2022\\-06\\-29 capture\\)" in text  # escaped feed text
+    modes = [d.value for d in at.dataframe if "why" in d.value.columns][0]
+    assert dict(zip(modes["mode"], modes["status"])) == {"Passenger vehicles": "closed", "Pedestrians": "unknown"}
+    lanes = [d.value for d in at.dataframe if "at this time" in d.value.columns][0]
+    assert set(lanes["at this time"]) == {"not current"}

@@ -24,6 +24,9 @@ CBP_AS_OF = "2022-06-29T17:25:15+00:00"  # the capture's HTTP Date header
 BTS_FILE = "bts_volumes_tx_az_ca.parquet"
 TXDOT_FILE = "txdot_unt_bridge_volumes_tx.parquet"  # = loaders.txdot.FILENAME
 TXDOT_RAW = "bts/txdot_unt_cbp_tx_monthly_crossings_2008_2025.csv"
+HISTORY_FILE = "history/readings.parquet"  # = history.embedded.EMBEDDED_FILE
+TYPICAL_FILE = "cbp/historicalwaittimes_09250401_san_ysidro_POV.csv"  # = loaders.cbp_typical.EMBEDDED_FILE
+TYPICAL_RAW = "cbp/historicalwaittimes_09250401_san_ysidro_POV_2021-01.csv"
 
 FILES = [
     {
@@ -54,6 +57,30 @@ FILES = [
                       "03-Processed-Data/csv/monthly_crossings_2008_2025.csv; parsed and mapped onto "
                       "crossing_ids by loaders/txdot.py (tools/build_snapshot.py)",
         "license": "compiled from U.S. government (CBP) figures",
+    },
+    {
+        "role": "history", "path": HISTORY_FILE, "format": "parquet",
+        "title": "Wait-time history built from real archives (readings; SANDAG daily averages as their own measure)",
+        "source_url": "https://bwt.cbp.gov/api/bwtnew",
+        "provenance": "history.embedded.build_embedded (tools/build_snapshot.py) imports, from ../shared/data/history: "
+                      "cbp_sd_2026-08-25_to_2026-10-11.ndjson.gz (CBP XML-feed observations of San Ysidro, Otay Mesa, "
+                      "Tecate by MidnightProject-MP/BorderWaitTimes, data/cbp/*.ndjson; source cbp-sd-archive); "
+                      "garitas_cbp_changelog_2026-08-19_to_2026-08-22.csv (change log of the CBP feed, every "
+                      "crossing, 57 captures, joaqinmymind-byte/garitas @ aaf61ea0 datos/2026-08.csv; carried "
+                      "forward; source garitas-changelog); brownsville_rss_2026-08/*.xml (424 versions of CBP's "
+                      "Brownsville RSS, EliseoCab/brownsville-wait-times up to c4dd45fb; source brownsville-rss); "
+                      "sandag_daily_waits_2023-01_to_2026-08_calexico_east_tecate_andrade.csv (SANDAG daily "
+                      "averages, Socrata 5tga-nezt, relayed by joaqinmymind-byte/garitas historico/sandag.csv; "
+                      "measure daily_average, source sandag-daily); exported with every revision",
+        "license": "CBP and SANDAG figures (U.S. / California public agencies); archives as published by their repositories",
+    },
+    {
+        "role": "cbp_typical", "path": TYPICAL_FILE, "format": "csv",
+        "title": "CBP typical waits (historicalwaittimes: previous-year averages), San Ysidro, months 1-12",
+        "source_url": "https://bwt.cbp.gov/api/historicalwaittimes/09250401/POV/GEN/{month}/7",
+        "provenance": "copied from deohs/coders @ e89b985f, demos/data_import/border-wait-time/data/syR-hist.csv "
+                      "(CBP's numbers; the API's time_slot renamed bwt_hour); read by loaders/cbp_typical.py",
+        "license": "U.S. government work (the numbers); the file's folder is GPL-3.0",
     },
     {
         "role": "crossings", "path": "crossings.csv", "format": "csv",
@@ -87,6 +114,18 @@ def build_data() -> None:
     write_volumes_parquet(vol, DATA / BTS_FILE)
     from loaders.txdot import read_txdot, write_bridge_parquet
     write_bridge_parquet(read_txdot(SHARED / TXDOT_RAW), DATA / TXDOT_FILE)
+    build_history()
+
+
+def build_history() -> dict:
+    """The embedded wait-time history (data/history/readings.parquet) and CBP's typical waits."""
+    from history.embedded import build_embedded
+    from loaders.crossings import read_crossings
+    (DATA / "history").mkdir(parents=True, exist_ok=True)
+    (DATA / TYPICAL_FILE).unlink(missing_ok=True)
+    shutil.copyfile(SHARED / TYPICAL_RAW, DATA / TYPICAL_FILE)
+    (DATA / TYPICAL_FILE).chmod(0o644)
+    return build_embedded(SHARED / "history", DATA / HISTORY_FILE, crossings=read_crossings(DATA / "crossings.csv"))
 
 
 def write_manifest() -> dict:
@@ -108,9 +147,24 @@ def write_manifest() -> dict:
         "crossing_evidence": sum(1 for _ in open(DATA / "crossing_evidence.csv", encoding="utf-8")) - 1,
         "events": len(read_events(DATA / "events.csv", crossings=crossings)),
     }
+    import pandas as pd
+    from loaders.cbp_typical import read_typical
+    hist = pd.read_parquet(DATA / HISTORY_FILE) if (DATA / HISTORY_FILE).is_file() else None
+    if hist is not None:
+        rows["history"] = len(hist)
+    if (DATA / TYPICAL_FILE).is_file():
+        rows["cbp_typical"] = len(pd.read_csv(DATA / TYPICAL_FILE))
     files = []
     for f in FILES:
+        if f["role"] not in rows:  # an optional file not built
+            continue
         entry = {**f, "rows": int(rows[f["role"]])}
+        if f["role"] == "history":
+            entry.update(first=hist["source_time"].min().isoformat(), through=hist["source_time"].max().isoformat(),
+                         by_source={k: int(v) for k, v in hist["source"].value_counts().sort_index().items()},
+                         by_measure={k: int(v) for k, v in hist["measure"].value_counts().sort_index().items()})
+        if f["role"] == "cbp_typical":
+            entry["rows_unit"] = "month x weekday x hour rows"
         if f["role"] == "cbp":
             entry["rows_unit"] = "crossings"
         if f["role"] == "bts":
@@ -126,8 +180,11 @@ def write_manifest() -> dict:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--manifest-only", action="store_true")
+    ap.add_argument("--history-only", action="store_true", help="rebuild only the embedded wait-time history")
     args = ap.parse_args()
-    if not args.manifest_only:
+    if args.history_only:
+        print(build_history())
+    elif not args.manifest_only:
         build_data()
     m = write_manifest()
     print(f"snapshot {m['snapshot_id']}: " + ", ".join(f"{f['role']} {f['rows']} rows" for f in m["files"]))

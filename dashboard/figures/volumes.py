@@ -111,12 +111,22 @@ def _on_month_grid(v: pd.DataFrame, key: pd.Series) -> pd.DataFrame:
 
 
 def volumes_table(volumes: pd.DataFrame, *, family: str | None = "vehicles",
-                  measures: Sequence[str] | str | None = None, group_by: str = "measure") -> pd.DataFrame:
+                  measures: Sequence[str] | str | None = None, group_by: str = "measure",
+                  missing: pd.DataFrame | None = None) -> pd.DataFrame:
     """Exactly the values :func:`make_volumes_figure` plots: ``month, series, measure, unit, value``
     (one row per series and month on the full monthly grid; ``<NA>`` where there is no count).
+    With ``missing`` (``measure, month, n_missing, missing`` of a total across ports, see
+    ``analysis.crossing_volumes.missing_ports``) and ``group_by="measure"`` two more columns say where a
+    total lacks a port's count: ``ports_missing`` (Int64, 0 = complete) and ``missing`` (names).
     Raises ValueError like the figure."""
     v, _ = _select(volumes, family, measures, group_by)
-    return _on_month_grid(v, _series_key(v, group_by))
+    table = _on_month_grid(v, _series_key(v, group_by))
+    if missing is not None and group_by == "measure":
+        m = missing.rename(columns={"n_missing": "ports_missing"})
+        table = table.merge(m[["measure", "month", "ports_missing", "missing"]], on=["measure", "month"], how="left")
+        table["ports_missing"] = table["ports_missing"].fillna(0).astype("Int64")
+        table["missing"] = table["missing"].astype("string")
+    return table
 
 
 FAMILY_AXIS = {"vehicles": "Vehicles", "people": "People", "freight": "Containers"}
@@ -275,10 +285,14 @@ def _plot_px(layout: dict, columns: int = 1, spacing: float = 0.0) -> float:
 def make_volumes_figure(volumes: pd.DataFrame, *, table: pd.DataFrame | None = None, events: pd.DataFrame | None = None,
                         family: str | None = "vehicles", measures: Sequence[str] | str | None = None,
                         group_by: str = "measure", title: str | None = None, subtitle: str | None = None,
-                        caption: str | None = None, height: int = 520) -> go.Figure:
+                        caption: str | None = None, height: int = 520,
+                        markers: Sequence[tuple[pd.Timestamp, str]] | None = None,
+                        empty_text: str = "No counts for this selection") -> go.Figure:
     """Monthly lines of BTS counts (VOLUMES_COLUMNS) for one ``family``: one line per measure
     (``group_by="measure"``), or per state / port for exactly one measure. ``events`` (EVENTS_COLUMNS,
     already filtered by the caller) are drawn as named spans. y-axis titled with the unit; gaps for NA.
+    ``markers``: ``(month, text)`` vertical reference lines (the El Paso/Ysleta split). Months where a total
+    lacks a port's count (``ports_missing`` > 0 in ``table``) get an open marker that says which port.
     Raises ValueError for several measures with ``group_by`` state/port, unknown measures, or mixed units."""
     table = volumes_table(volumes, family=family, measures=measures, group_by=group_by) if table is None else table
     traces = []
@@ -294,17 +308,34 @@ def make_volumes_figure(volumes: pd.DataFrame, *, table: pd.DataFrame | None = N
             line=dict(color=color, width=2.2, dash=dash), connectgaps=False, **MONTH_PERIOD,
             hovertemplate=f"<b>{series}</b><br>%{{x|%b %Y}}: %{{y:,}} {part['unit'].iloc[0]}<extra></extra>",
         ))
+    if "ports_missing" in table.columns:
+        part = table[(table["ports_missing"].fillna(0) > 0).to_numpy() & table["value"].notna().to_numpy()]
+        if len(part):
+            traces.append(dict(
+                type="scatter", mode="markers", x=_iso(part["month"]), y=[int(x) for x in part["value"]],
+                name="Total lacks a port's count", meta="partial-total", **MONTH_PERIOD,
+                marker=dict(symbol="circle-open", size=11, color="#1f2328", line=dict(width=2)),
+                text=[f"{ser}: without {miss}" for ser, miss in zip(part["series"], part["missing"])],
+                hovertemplate="<b>partial total</b> %{x|%b %Y}<br>%{text}<extra></extra>"))
     layout = _line_layout(title, height, subtitle, [t["name"] for t in traces])
     layout["yaxis"] = dict(title=dict(text=_unit_title(table)), rangemode="tozero", tickformat="~s")
     if not table.empty:
         x0, x1 = table["month"].min(), table["month"].max() + pd.offsets.MonthBegin(1)
         shapes, rows = event_shapes(events, x0, x1)
         anns, tag_rows = event_tags(rows, x0, x1, _plot_px(layout))
+        for when, text in markers or ():
+            when = pd.Timestamp(when)
+            if x0 <= when <= x1:
+                shapes.append(dict(type="line", x0=when, x1=when, y0=0, y1=1, xref="x", yref="paper",
+                                   layer="above", name="source-change", line=dict(color=MUTED, width=1.5, dash="dash")))
+                anns.append(dict(x=when, y=0.98, xref="x", yref="paper", text=text, name="source-change",
+                                 showarrow=False, xanchor="left", yanchor="top", xshift=4,
+                                 font=dict(size=11, color="#1f2328"), bgcolor="rgba(255,255,255,0.85)"))
         layout["shapes"], layout["annotations"] = shapes, anns
         layout["xaxis"]["range"] = [x0, x1]
         return _finish(traces, layout, caption, tag_rows=tag_rows)
     else:
-        layout["annotations"] = [dict(text="No counts for this selection", x=0.5, y=0.5, xref="paper",
+        layout["annotations"] = [dict(text=empty_text, x=0.5, y=0.5, xref="paper",
                                       yref="paper", showarrow=False, font=dict(size=15, color=MUTED))]
     return _finish(traces, layout, caption)
 
@@ -401,13 +432,27 @@ def compare_table(volumes: pd.DataFrame, *, measure: str, group_by: str = "state
     return table.reset_index(drop=True)
 
 
+def _marker_line(when, xref: str, yref: str) -> dict:
+    return dict(type="line", x0=pd.Timestamp(when), x1=pd.Timestamp(when), y0=0, y1=1, xref=xref, yref=yref,
+                layer="above", name="source-change", line=dict(color=MUTED, width=1.5, dash="dash"))
+
+
+def _marker_text(when, text: str, xref: str, yref: str) -> dict:
+    return dict(x=pd.Timestamp(when), y=0.98, xref=xref, yref=yref, text=text, name="source-change",
+                showarrow=False, xanchor="left", yanchor="top", xshift=4, font=dict(size=11, color="#1f2328"),
+                bgcolor="rgba(255,255,255,0.85)")
+
+
 def make_compare_figure(volumes: pd.DataFrame, *, table: pd.DataFrame | None = None, measure: str, group_by: str = "state",
                         groups: Iterable[str] | None = None, index_to: str | None = None,
                         events: pd.DataFrame | None = None, title: str | None = None,
-                        subtitle: str | None = None, caption: str | None = None, columns: int = 2) -> go.Figure:
+                        subtitle: str | None = None, caption: str | None = None, columns: int = 2,
+                        markers: Sequence[tuple[pd.Timestamp, str, Sequence[str]]] | None = None) -> go.Figure:
     """Compare states or ports (``group_by``) on ONE ``measure``. Small multiples (one panel per group,
     own y-axis, shared x) by default; ``index_to="2019"`` draws indexed lines (100 = mean of that period)
-    on one axis. ``groups`` restricts to some states / port codes. Event spans are drawn on every panel."""
+    on one axis. ``groups`` restricts to some states / port codes. Event spans are drawn on every panel.
+    ``markers``: ``(month, text, series)`` reference lines (the El Paso/Ysleta split) drawn on the panels of
+    those series (on the single axis when any of them is shown)."""
     table = compare_table(volumes, measure=measure, group_by=group_by, groups=groups, index_to=index_to) if table is None else table
     unit = str(table["unit"].iloc[0]) if not table.empty else ""
     names = list(dict.fromkeys(table["series"].tolist()))
@@ -431,6 +476,10 @@ def make_compare_figure(volumes: pd.DataFrame, *, table: pd.DataFrame | None = N
         if x0 is not None:
             shapes, rows = event_shapes(events, x0, x1)
             anns, tag_rows = event_tags(rows, x0, x1, _plot_px(layout))
+            for when, text, series in markers or ():
+                if set(series) & set(names) and x0 <= pd.Timestamp(when) <= x1:
+                    shapes.append(_marker_line(when, "x", "paper"))
+                    anns.append(_marker_text(when, text, "x", "paper"))
             layout["shapes"], layout["annotations"] = shapes, anns
             layout["xaxis"]["range"] = [x0, x1]
         return _finish(traces, layout, caption, tag_rows=tag_rows)
@@ -439,6 +488,7 @@ def make_compare_figure(volumes: pd.DataFrame, *, table: pd.DataFrame | None = N
     fig = make_subplots(rows=rows, cols=columns, shared_xaxes=True, subplot_titles=names,
                         vertical_spacing=min(0.12, 0.5 / rows), horizontal_spacing=0.08)
     shapes: list[dict] = []
+    marker_anns: list[dict] = []
     for i, s in enumerate(names):
         r, c = i // columns + 1, i % columns + 1
         part = table[table["series"] == s]
@@ -451,6 +501,10 @@ def make_compare_figure(volumes: pd.DataFrame, *, table: pd.DataFrame | None = N
         k = "" if i == 0 else str(i + 1)
         sh, ev_rows = event_shapes(events, x0, x1, xref=f"x{k}", yref=f"y{k} domain", legend=(i == 0))
         shapes.extend(sh)
+        for when, text, series in markers or ():
+            if s in set(series) and x0 <= pd.Timestamp(when) <= x1:
+                shapes.append(_marker_line(when, f"x{k}", f"y{k} domain"))
+                marker_anns.append(_marker_text(when, text.split(";")[0], f"x{k}", f"y{k} domain"))
     fig.update_yaxes(tickformat="~s", rangemode="tozero")
     fig.update_xaxes(showticklabels=True)
     fig.update_xaxes(range=[x0, x1])
@@ -465,7 +519,7 @@ def make_compare_figure(volumes: pd.DataFrame, *, table: pd.DataFrame | None = N
                                  yref=f"y{k} domain", leader=False, base_px=26)
         tags.extend(t)
     note_shift = 34 + (tag_rows * TAG_ROW_PX + 6 if tag_rows else 0)
-    layout["annotations"] = list(fig.layout.annotations) + tags + [dict(
+    layout["annotations"] = list(fig.layout.annotations) + tags + marker_anns + [dict(
         text=f"{measure} ({unit} per month); each panel has its own scale", xref="paper", yref="paper",
         x=0, y=1.0, yshift=note_shift, xanchor="left", yanchor="bottom", showarrow=False,
         font=dict(size=12, color=MUTED))]
