@@ -114,10 +114,14 @@ def _history_outages(_snap, snapshot_key: str, revision: str) -> pd.DataFrame | 
     from analysis.reconcile import reconcile
     readings = _history_readings()
     if readings is None or readings.empty:
+        from dashboard.impact_cli import _embedded_readings
+        readings = _embedded_readings()
+    if readings is None or readings.empty:
         return None
     ids = dict(zip(_snap.crossings["port_number"], _snap.crossings["crossing_id"]))
     hours = {ids[p]: h for p, h in zip(_snap.waits["port_number"], _snap.waits["hours"]) if p in ids and isinstance(h, str)}
-    det = detect_outages(readings, crossings=_snap.crossings, hours=hours)
+    from dashboard.impact_cli import stuck_is_meaningful
+    det = detect_outages(readings, crossings=_snap.crossings, hours=hours, detect_stuck=stuck_is_meaningful(readings))
     return reconcile(det, _snap.events, _snap.crossings, readings)
 
 
@@ -145,11 +149,7 @@ def history_outages(snap) -> None:
     if not st.toggle("Outages nobody recorded: detections in the wait-time history", key="w_history_outages"):
         return
     src = _history_source()
-    if src is None:
-        st.caption("No wait-time history here yet (`borderwatch collect`, or import an archive): "
-                   "`borderwatch outages --feed FILE ...` works on saved feed captures.")
-        return
-    table = _history_outages(snap, views.snapshot_key(snap), src.revision())
+    table = _history_outages(snap, views.snapshot_key(snap), src.revision() if src is not None else "embedded")
     if table is None or table.empty:
         st.caption("No outage detected in the history (scheduled nightly closures are left out).")
         return
