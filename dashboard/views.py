@@ -14,6 +14,7 @@ from analysis.status import mode_status, parse_at, roll_up
 from loaders.crossings import drop_feed_duplicates
 
 from .filters import Filters
+from .safe_text import defang_figure, domain, md, md_link, plotly_text, safe_url
 
 #: Event kinds whose impact on the counts the closure section measures (linked from the events table).
 IMPACT_LINK_KINDS = ("closure", "partial_closure", "suspension", "rail_suspension")
@@ -163,7 +164,7 @@ def caption(snap: Snapshot, filters: Filters, chart: str) -> str:
     flags = {"map": dict(cbp=True, events=True), "volumes": dict(bts=True, events=True),
              "compare": dict(bts=True, events=True), "events": dict(events=True),
              "waits": dict(cbp=True)}[chart]
-    return filters.describe() + "<br>" + source_line(snap, states=filters.states, **flags)
+    return plotly_text(filters.describe()) + "<br>" + plotly_text(source_line(snap, states=filters.states, **flags))
 
 
 @dataclass
@@ -171,6 +172,9 @@ class ChartSpec:
     name: str
     figure: go.Figure
     table: pd.DataFrame
+
+    def __post_init__(self):
+        defang_figure(self.figure)  # no figure shown or exported ever carries a link tag from data
 
 
 #: The first measure of each family: what the compare view shows unless a measure is chosen.
@@ -278,6 +282,7 @@ def volumes_chart(snap: Snapshot, filters: Filters) -> ChartSpec:
         title = f"Monthly northbound crossings, {word} — {sel.where}"
     else:
         title = f"Monthly inbound crossings, {word} — {sel.where}"
+    title = plotly_text(title)  # port and crossing names are data
     if len(title) > 100 and " — " in title:  # two lines rather than a title cut off at the image's edge
         head, _, rest = title.partition(" — ")
         title = f"{head} —<br>{rest}"
@@ -341,7 +346,7 @@ def compare_chart(snap: Snapshot, filters: Filters) -> ChartSpec:
     group_by = "port" if (ports or len(f.states) == 1) else "state"
     vol = filter_volumes(snap.volumes, states=f.states, ports=list(ports) or None, measures=[measure],
                          start=pd.Timestamp(start + "-01"), end=pd.Timestamp(end + "-01"))
-    title = f"{measure} by {group_by}, {', '.join(f.states)}"
+    title = plotly_text(f"{measure} by {group_by}, {', '.join(f.states)}")
     table = compare_table(vol, measure=measure, group_by=group_by)
     from analysis.crossing_volumes import EL_PASO_SPLIT, EL_PASO_SPLIT_TEXT
     split_series = [x for x in table["series"].dropna().unique() if str(x).endswith(("(2401)", "(2402)"))]
@@ -372,7 +377,7 @@ def waits_chart(snap: Snapshot, filters: Filters, crossing_id: str) -> ChartSpec
     if w.empty:
         return None
     table = waits_table(w)
-    fig = make_waits_figure(w, table=table, title=f"Lane waits — {crossing_label(snap, crossing_id)}",
+    fig = make_waits_figure(w, table=table, title=plotly_text(f"Lane waits — {crossing_label(snap, crossing_id)}"),
                             caption=caption(snap, filters.with_(crossing=crossing_id), "waits"))
     return ChartSpec("waits", fig, table)
 
@@ -532,7 +537,7 @@ def events_display(ev: pd.DataFrame) -> pd.DataFrame:
         "start": ev["start"].map(lambda t: fmt_local(t)),
         "end": ev["end"].map(lambda t: "ongoing / unknown" if pd.isna(t) else fmt_local(t)),
         "confidence": ev["confidence"], "summary": ev["summary"],
-        "source": ev["source_urls"].map(lambda u: u[0] if u else None),
+        "source": ev["source_urls"].map(lambda u: safe_url(u[0]) if u else None),  # a link column: https only
         "more sources": ev["source_urls"].map(lambda u: max(len(u) - 1, 0)),
         "impact": [f"?impact={i}#closure-impact" if k in IMPACT_LINK_KINDS and d != "southbound" else None
                    for i, k, d in zip(ev["id"], ev["kind"], ev["direction"])],
@@ -541,12 +546,12 @@ def events_display(ev: pd.DataFrame) -> pd.DataFrame:
 
 
 def sources_markdown(ev: pd.DataFrame) -> str:
-    """Every event with all its sources as markdown links (domain as the link text)."""
-    from urllib.parse import urlsplit
+    """Every event with all its sources as markdown links (domain as the link text). Titles are escaped;
+    only https URLs that :func:`dashboard.safe_text.safe_url` accepts become links."""
     lines = []
     for r in ev.to_dict("records"):
-        links = ", ".join(f"[{urlsplit(u).netloc.removeprefix('www.')}]({u})" for u in r["source_urls"])
-        lines.append(f"- **{r['title']}** ({fmt_local(r['start'], with_date=True)[:10]}): {links}")
+        links = ", ".join(md_link(domain(u) or u, u) for u in r["source_urls"])
+        lines.append(f"- **{md(r['title'])}** ({md(fmt_local(r['start'], with_date=True)[:10])}): {links}")
     return "\n".join(lines)
 
 

@@ -10,6 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ._events import crossing_names, crossings_text, date_span_text, domains, local_naive
+from ..safe_text import plotly_text as esc
 from .theme import EVENT_STYLE, INK, MUTED, TEMPLATE, caption_annotation, event_style, new_figure, title_layout
 
 TABLE_COLUMNS = ["id", "label", "kind", "start", "end", "drawn_end", "ongoing", "crossings", "summary",
@@ -19,6 +20,7 @@ _MIN_BAR = pd.Timedelta(hours=20)  # one-day events stay visible as a bar
 
 def _label(title: str, where: str) -> str:
     t = title if len(title) <= 42 else title[:40] + "…"
+    t, where = esc(t), esc(where)
     return f"{t}<br><span style='font-size:11px;color:{MUTED}'>{where}</span>" if where else t
 
 
@@ -84,9 +86,9 @@ def make_events_timeline_figure(events: pd.DataFrame, *, table: pd.DataFrame | N
             hover = []
             for r in part.to_dict("records"):
                 span = date_span_text(r["start"], None if r["ongoing"] else r["end"])
-                src = f"<br>Sources: {r['sources']}" if r["sources"] else ""
-                hover.append(f"<b>{r['label']}</b><br>{style['label']} · {r['crossings']}<br>{span}"
-                             f"<br>{r['summary']}{src}")
+                src = f"<br>Sources: {esc(r['sources'])}" if r["sources"] else ""
+                hover.append(f"<b>{esc(r['label'])}</b><br>{style['label']} · {esc(r['crossings'])}<br>{span}"
+                             f"<br>{esc(r['summary'])}{src}")
             common = dict(y=part["_y"].tolist(), name=style["label"], meta=kind, legendgroup=kind,
                           customdata=part["id"].tolist(), hovertext=hover,
                           hovertemplate="%{hovertext}<extra></extra>")
