@@ -21,7 +21,8 @@ pa.set_memory_pool(pa.system_memory_pool())
 st.set_page_config(page_title="Borderwatch — U.S.–Mexico border crossings", page_icon="🛂",
                    layout="wide", initial_sidebar_state="expanded")
 
-from dashboard import status_detail, views, warm  # noqa: E402
+from dashboard import live, status_detail, views, warm  # noqa: E402
+from dashboard.safe_text import md  # noqa: E402  (every data-derived text on the page goes through md())
 from dashboard.figures.theme import STATUS_STYLE  # noqa: E402
 from dashboard.sections import history as wait_history  # noqa: E402
 from dashboard.sections import impact as closure  # noqa: E402
@@ -56,10 +57,15 @@ def snapshot_at(path) -> Snapshot:
 
 
 @st.cache_data(ttl=LIVE_TTL_S, show_spinner="Fetching the live CBP feed…", max_entries=2)
-def live_waits(_crossings: pd.DataFrame, snapshot_id: str) -> pd.DataFrame:
-    """The live CBP feed, re-fetched at most every 5 minutes."""
+def live_waits(_crossings: pd.DataFrame, snapshot_id: str, _previous: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The live CBP feed, re-fetched at most every 5 minutes (failures: see dashboard/live.py), refused when
+    it would make the map worse than the snapshot (loaders.feed_checks)."""
     from loaders.cbp import load_cbp
-    return load_cbp(None, crossings=_crossings)
+    from loaders.feed_checks import check_cbp_waits
+    settings = live.page_settings()
+    waits = load_cbp(None, crossings=_crossings, settings=settings)
+    check_cbp_waits(waits, source=settings.cbp_json_url, previous=_previous)
+    return waits
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -210,22 +216,22 @@ def header(snap: Snapshot, f: Filters, status: pd.DataFrame, live_error: str | N
     st.caption("Status of every U.S.–Mexico border crossing in Texas, Arizona and California, lane-level waits, "
                "monthly crossing volumes and a sourced registry of closures and suspensions.")
     for w in st.session_state.get("_url_warnings", ()):
-        st.warning(f"Link: {w}")
+        st.warning(f"Link: {md(w)}")
     if live_error:
-        st.error(f"Data source unavailable — showing the embedded snapshot instead. {live_error}")
+        st.error(f"Data source unavailable — showing the embedded snapshot instead. {md(live_error)}")
     as_of = snap.cbp_as_of
     zones = views.as_of_local_summary(snap, f.states)
     age = (pd.Timestamp.now(tz="UTC") - as_of) if as_of is not None else None
     if snap.label != "live CBP feed":
-        st.warning(f"**Snapshot, not live** ({snap.label}). CBP wait times as of {zones}. "
+        st.warning(f"**Snapshot, not live** ({md(snap.label)}). CBP wait times as of {md(zones)}. "
                    f"Use *Data source → Live CBP feed* in the sidebar when this machine is online.",
                    icon=":material/history:")
     elif age is not None and age > pd.Timedelta(hours=2):
-        st.warning(f"The live feed's data is older than 2 hours (as of {zones}).", icon=":material/schedule:")
+        st.warning(f"The live feed's data is older than 2 hours (as of {md(zones)}).", icon=":material/schedule:")
     else:
-        st.success(f"Live CBP feed, as of {zones}.", icon=":material/sensors:")
+        st.success(f"Live CBP feed, as of {md(zones)}.", icon=":material/sensors:")
     if f.at:
-        st.info(f"Status evaluated **as of {f.at}** (local time at each crossing). Curated events apply; "
+        st.info(f"Status evaluated **as of {md(f.at)}** (local time at each crossing). Curated events apply; "
                 f"wait-time readings count for 4 hours, so far from a capture crossings without an event are "
                 f"*unknown* (\"no reading at this time\", naming the latest capture).", icon=":material/event:")
     counts = views.status_counts(status)
@@ -244,7 +250,7 @@ def crossing_detail(snap: Snapshot, f: Filters, status: pd.DataFrame, qkey: tupl
     left, right = st.columns([1, 1], gap="medium")
     with left:
         row = status[status["crossing_id"] == f.crossing]
-        st.markdown(f"**{views.crossing_label(snap, f.crossing)}**")
+        st.markdown(f"**{md(views.crossing_label(snap, f.crossing))}**")
         modes = views.mode_display(snap, status_all_states(snap, skey, f.at), f.crossing)
         status_detail.crossing_status_block(row.iloc[0] if len(row) else None, modes, views.fmt_local)
         lanes = views.lanes_table(snap, f.crossing, views.at_instant(snap, f))
@@ -271,7 +277,7 @@ def main() -> None:
     try:
         base = snapshot_at(settings.data_dir)
     except BorderwatchError as exc:
-        st.error(f"Cannot load the embedded data: {exc}")
+        st.error(f"Cannot load the embedded data: {md(exc)}")
         st.stop()
     init_widgets(base)
 
@@ -287,12 +293,15 @@ def main() -> None:
         try:
             snap = snapshot_at(refreshed_dir(settings))
         except BorderwatchError as exc:
-            live_error = f"The refreshed snapshot cannot be read ({exc})."
+            live_error = f"The refreshed snapshot cannot be read ({exc})."  # shown through md()
     elif st.session_state["w_source"] == "live":
-        try:
-            snap = with_live_waits(base, live_waits(base.crossings, base.snapshot_id))
-        except BorderwatchError as exc:
-            live_error = str(exc)
+        # A dead feed costs one timeout, not one per rerun: its failure is remembered for a short while.
+        live_error = live.recent_failure(base.snapshot_id)
+        if live_error is None:
+            try:
+                snap = with_live_waits(base, live_waits(base.crossings, base.snapshot_id, base.waits))
+            except BorderwatchError as exc:
+                live_error = live.remember_failure(base.snapshot_id, str(exc))
 
     with st.sidebar:
         st.multiselect("States", list(STATES), key="w_states", format_func=lambda s: STATE_NAMES[s])
@@ -332,7 +341,7 @@ def main() -> None:
     status = status_for(snap, skey, qkey)
     header(snap, f, status, live_error)
     if not export_ok:
-        st.caption(f":material/block: Image export unavailable: {export_msg}")
+        st.caption(f":material/block: Image export unavailable: {md(export_msg)}")
 
     # The map takes the full width: it is fitted (and its labels placed) for a wide plot box.
     chart_block(chart_for(snap, skey, qkey, "map"), key="map_chart", export_ok=export_ok,
@@ -362,7 +371,7 @@ def main() -> None:
             st.dataframe(views.status_display(status), hide_index=True, width="stretch")
     wait_history.history_section(snap, f, export_ok, chart_block)
     closure.closure_section(snap, export_ok, chart_block)
-    st.caption(views.source_line(snap, cbp=True, bts=True, events=True, states=f.states)
+    st.caption(md(views.source_line(snap, cbp=True, bts=True, events=True, states=f.states))
                + " · CBP and BTS data are U.S. government works. Times are local to each crossing.")
 
 
