@@ -35,8 +35,8 @@ from urllib.parse import quote, urlsplit
 # strikethrough, Streamlit's :color[...] directives). Escaping only these keeps dates and times readable
 # ("2023-12-20 10:25" stays as it is) while no value can form a link, an image, a tag or a formula.
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>$~&])")
-# Autolinks and Streamlit icons: "https://", "www.", "a@b.c", ":material/...:".
-_MD_CONTEXT = re.compile(r"(:(?=//|material/))|(?<=www)(\.)|(@)", re.IGNORECASE)
+# Autolinks and Streamlit directives: "https://", "www.", "a@b.c", ":material/...:", ":red[...]", ":smile:".
+_MD_CONTEXT = re.compile(r"(?<=:)(?=[a-z/])|(?<=www)(?=\.)|(?=@)", re.IGNORECASE)
 # Block markers at the start of the text: "- item", "+ item", "1. item", "# title", "> quote".
 _MD_LINE_START = re.compile(r"^(\s*\d*)([-+#>=.)])")
 _WS = re.compile(r"\s+")
@@ -53,7 +53,9 @@ def md(value: Any) -> str:
         return ""
     text = _WS.sub(" ", str(value)).strip()
     text = _MD_SPECIAL.sub(r"\\\1", text)
-    text = _MD_CONTEXT.sub(lambda m: "\\" + m.group(0), text)
+    # Streamlit's markdown turns "https://...", "www." and "a@b.c" in *text* into links after parsing
+    # (GFM autolink literals), so escapes do not help there: a word joiner (U+2060, invisible) breaks them.
+    text = _MD_CONTEXT.sub("\u2060", text)
     m = _MD_LINE_START.match(text)
     if m and (not m.group(1).strip() or m.group(2) in ".)"):  # "- x", "# x" or "1. x" / "1) x"
         text = m.group(1) + "\\" + text[m.end(1):]

@@ -17,6 +17,7 @@ import streamlit as st
 
 from dashboard import history_views as hv
 from dashboard import views
+from dashboard.safe_text import md
 
 URL_KEYS = ("hcrossing", "hlane", "hfrom", "hto", "hat")
 TABS = ("Best time to cross", "Wait trend", "SENTRI / Ready savings", "Fastest nearby", "Map at a past time",
@@ -233,7 +234,7 @@ def history_section(snap, f, export_ok: bool, chart_block, source: HistorySource
                 for c in crossings}
     _parse_url(crossings, lanes_by)
     for w in ss.pop("_h_warnings", []):
-        st.warning(f"Link: ignored {w}")
+        st.warning(f"Link: ignored {md(w)}")  # URL-derived: escaped
     if ss.get("w_hcrossing") not in crossings:
         ss["w_hcrossing"] = f.crossing if f.crossing in crossings else crossings[0]
     last_by = latest.groupby("crossing_id")["source_time"].max()
@@ -248,7 +249,7 @@ def history_section(snap, f, export_ok: bool, chart_block, source: HistorySource
     if want in lanes:
         ss["w_hlane"] = want
     elif want:
-        st.warning(f"Link: ignored hlane={want} (this crossing has no such lane in the history)")
+        st.warning(f"Link: ignored hlane={md(want)} (this crossing has no such lane in the history)")
     if ss.get("w_hlane") not in lanes:
         ss["w_hlane"] = lanes[0]
     c2.selectbox("Lane", lanes, key="w_hlane", format_func=hv.lane_menu_label)
