@@ -34,7 +34,7 @@ _LINK_MD = re.compile(r"(?<!\\)\[[^\]]*(?<!\\)\]\((?!<https://)")
 
 def _renders_plain(markdown: str) -> bool:
     """No unescaped markdown link/image, HTML tag, emphasis, code, LaTeX or autolink survives."""
-    unescaped = re.sub(r"\\.", "", markdown)
+    unescaped = re.sub("\u2060.", "", re.sub(r"\\.", "", markdown))  # escaped, or broken by a word joiner
     return not re.search(r"[\[\]<>`*_$~]|https?://|www\.|@|:material/", unescaped)  # U+2060 breaks autolinks
 
 
