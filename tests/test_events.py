@@ -12,7 +12,7 @@ from loaders.schema import EVENTS_COLUMNS, column_names
 
 DATA = Path(__file__).parent / "data" / "events"
 HEADER = ",".join(FILE_COLUMNS)
-N_EVENTS = 85
+N_EVENTS = 94
 
 
 @pytest.fixture(scope="module")
@@ -212,6 +212,16 @@ def test_2023_2025_disruptions_are_recorded_by_mode_and_direction(events):
     second = by_id(events, "2025-12-juarez-farmers-blockade-2")
     assert second["end"] == pd.Timestamp("2025-12-05 11:00", tz="America/Denver")
     assert set(second["crossings"]) == {"240201", "240203"}
+
+
+def test_blockades_are_local_to_each_state(events):
+    mariposa = by_id(events, "2025-11-nogales-mariposa-farmers-blockade")
+    assert str(mariposa["start"].tz) == "America/Phoenix" and mariposa["crossings"] == ("260402",)
+    assert mariposa["start"] == pd.Timestamp("2025-11-24 17:30", tz="UTC")  # Sonora and Arizona: UTC-7, no DST
+    tecate = by_id(events, "2021-03-tecate-closure")
+    assert (tecate["direction"], tecate["end"] - tecate["start"]) == ("northbound", pd.Timedelta(hours=3, minutes=15))
+    gateway = by_id(events, "2023-08-brownsville-gateway-closure")
+    assert gateway["crossings"] == ("535504",) and gateway["end"] == pd.Timestamp("2023-08-08 09:42", tz="America/Chicago")
 
 
 def test_every_closing_event_that_ended_has_an_end(events):
