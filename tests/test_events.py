@@ -12,7 +12,7 @@ from loaders.schema import EVENTS_COLUMNS, column_names
 
 DATA = Path(__file__).parent / "data" / "events"
 HEADER = ",".join(FILE_COLUMNS)
-N_EVENTS = 97
+N_EVENTS = 99
 
 
 @pytest.fixture(scope="module")
