@@ -313,13 +313,18 @@ def history_section(snap, f, export_ok: bool, chart_block, source: HistorySource
             st.info(f"Status **as of {views.fmt_local(at, tz)}** from the wait-time history: each lane's reading "
                     f"nearest before that time, judged with the live feed's freshness rules. "
                     f"{summary['crossings_with_reading']} crossings have a reading before then, "
-                    f"{summary['crossings_recent']} within 4 hours; the rest are unknown.",
+                    f"{summary['crossings_recent']} within {_usable_hours()}; the rest are unknown.",
                     icon=":material/history:")
             chart_block(spec, key="h_map_chart", export_ok=export_ok)
     if t_q.open:
         with t_q:
             table, card = _chart(src, snap, skey, revision, "quality", choice)
             _quality_card(table, card, tz)
+
+
+def _usable_hours() -> str:
+    from analysis.status import USABLE_FOR
+    return f"{USABLE_FOR.total_seconds() / 3600:g} hours"
 
 
 def snap_tz(snap, crossing_id: str) -> str:
