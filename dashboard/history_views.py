@@ -31,6 +31,7 @@ class HistoryChoice:
     crossing_id: str
     mode: str = "passenger"
     lane: str = "standard"
+    tall: bool = False  # the heatmap with weekdays across and hours down (narrow screens)
     start: pd.Timestamp | None = None  # inclusive, UTC
     end: pd.Timestamp | None = None  # exclusive, UTC
     at: pd.Timestamp | None = None  # the as-of map and "nearby" time, UTC
@@ -98,7 +99,7 @@ def source_line(readings: pd.DataFrame, revision: str) -> str:
 # ------------------------------------------------------------------ charts
 def best_time_chart(snap: Snapshot, readings: pd.DataFrame, choice: HistoryChoice, revision: str, *,
                     typical: pd.DataFrame | None = None, typical_title: str | None = None,
-                    min_readings: int = best_time.MIN_READINGS) -> ChartSpec:
+                    min_readings: int = best_time.MIN_READINGS, tall: bool = False) -> ChartSpec:
     from .figures.best_time import make_best_time_figure
     tz = crossing_tz(snap.crossings, choice.crossing_id)
     table = best_time.best_time_table(readings, crossing_id=choice.crossing_id, mode=choice.mode,
@@ -113,7 +114,7 @@ def best_time_chart(snap: Snapshot, readings: pd.DataFrame, choice: HistoryChoic
     if typical is not None and len(typical):
         caption += " · CBP historicalwaittimes: CBP's averages of the previous year, shown apart, never mixed in"
     fig = make_best_time_figure(table, typical=typical, typical_title=typical_title, tz_label=tz_label(tz),
-                                title=title, caption=wrap(caption))
+                                title=title, caption=wrap(caption, 60 if tall else 150), tall=tall)
     return ChartSpec("best_time", fig, table)
 
 

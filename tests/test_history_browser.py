@@ -129,7 +129,7 @@ def test_heatmap_on_a_phone(chromium_path, history_url):  # noqa: F811
                             has_touch=True)
         ctx.set_default_timeout(TIMEOUT_MS)
         pg = ctx.new_page()
-        pg.goto(f"{history_url}/?hcrossing=ca-otay-mesa-passenger&hlane=passenger:sentri&hfrom=2026-08-25&hto=2026-10-11")
+        pg.goto(f"{history_url}/?hcrossing=ca-otay-mesa-passenger&hlane=passenger:sentri&hfrom=2026-08-25&hto=2026-10-11&htall=1")
         pg.wait_for_function(_chart_drawn("h_best_chart", "g.hm"), timeout=90_000)
         collapse = pg.locator("[data-testid=stSidebarCollapseButton] button")
         if collapse.count() and collapse.first.is_visible():

@@ -19,7 +19,7 @@ from dashboard import history_views as hv
 from dashboard import views
 from dashboard.safe_text import md
 
-URL_KEYS = ("hcrossing", "hlane", "hfrom", "hto", "hat")
+URL_KEYS = ("hcrossing", "hlane", "hfrom", "hto", "hat", "htall")
 TABS = ("Best time to cross", "Wait trend", "SENTRI / Ready savings", "Fastest nearby", "Map at a past time",
         "Data quality")
 
@@ -135,7 +135,7 @@ def _chart(_src: HistorySource, _snap, snapshot_key: str, revision: str, name: s
         return hv.nearby_chart(_snap, latest, choice, revision, at=choice.at)
     r = _readings(_src, revision, choice.crossing_id, s(choice.start), s(choice.end))
     if name == "best_time":
-        return hv.best_time_chart(_snap, r, choice, revision)
+        return hv.best_time_chart(_snap, r, choice, revision, tall=choice.tall)
     if name == "trend":
         return hv.trend_chart(_snap, r, choice, revision)
     if name == "savings":
@@ -159,7 +159,8 @@ def url_state() -> dict[str, str]:
            "hfrom": ss["w_hfrom"].isoformat() if ss.get("w_hfrom") else None,
            "hto": ss["w_hto"].isoformat() if ss.get("w_hto") else None,
            "hat": (f"{ss['w_hat_date'].isoformat()}T{ss['w_hat_time'].strftime('%H:%M')}"
-                   if ss.get("w_hat_on") and ss.get("w_hat_date") and ss.get("w_hat_time") else None)}
+                   if ss.get("w_hat_on") and ss.get("w_hat_date") and ss.get("w_hat_time") else None),
+           "htall": "1" if ss.get("w_htall") else None}
     return {k: str(v) for k, v in now.items() if v and v != d.get(k)}
 
 
@@ -200,6 +201,8 @@ def _parse_url(crossings: list[str], lanes_by_crossing: dict[str, list[str]]) ->
                 ss[wkey] = dt.date.fromisoformat(url[key])
             except ValueError:
                 bad.append(f"{key}={url[key]} (use YYYY-MM-DD)")
+    if url.get("htall") in ("1", "true", "yes"):
+        ss["w_htall"] = True
     if url.get("hat"):
         try:
             t = pd.Timestamp(url["hat"])
@@ -283,10 +286,13 @@ def history_section(snap, f, export_ok: bool, chart_block, source: HistorySource
     t_best, t_trend, t_save, t_near, t_map, t_q = tabs
     if t_best.open:
         with t_best:
-            st.caption(f"Median of our readings per weekday and hour, {hv.tz_label(tz)}. A cell needs "
-                       f"{hv.best_time.MIN_READINGS} readings; fewer are left blank (grey shows how many), never "
-                       f"estimated.")
-            chart_block(_chart(src, snap, skey, revision, "best_time", choice), key="h_best_chart",
+            cols = st.columns([4, 1])
+            cols[0].caption(f"Median of our readings per weekday and hour, {hv.tz_label(tz)}. A cell needs "
+                            f"{hv.best_time.MIN_READINGS} readings; fewer are left blank (grey shows how many), never "
+                            f"estimated.")
+            cols[1].toggle("Tall layout", key="w_htall", help="Weekdays across, hours down: fits a phone screen")
+            tall = hv.HistoryChoice(**{**choice.__dict__, "tall": bool(ss.get("w_htall"))})
+            chart_block(_chart(src, snap, skey, revision, "best_time", tall), key="h_best_chart",
                         export_ok=export_ok)
     if t_trend.open:
         with t_trend:
