@@ -183,7 +183,13 @@ def cmd_heatmap(args) -> int:
     kw = {"tall": args.tall} if args.min_readings is None else {"min_readings": args.min_readings, "tall": args.tall}
     if args.min_readings is not None and args.min_readings < 1:
         raise BorderwatchError("--min-readings must be at least 1")
-    spec = hv.best_time_chart(snap, _readings(src, c), c, src.revision(), **kw)
+    try:
+        from loaders.cbp_typical import load_typical
+        typical, typical_title = hv.typical_panel(load_typical(), snap, c)
+    except (ImportError, BorderwatchError):
+        typical = typical_title = None
+    spec = hv.best_time_chart(snap, _readings(src, c), c, src.revision(), typical=typical,
+                              typical_title=typical_title, **kw)
     return _emit(args, spec.table, spec.figure)
 
 

@@ -94,11 +94,12 @@ def open_source() -> HistorySource | None:
         from dashboard.history_analysis_cli import read_readings_file
         return FrameSource(read_readings_file(Path(path)), label=path)
     try:
-        from history.store import Store
+        from history.embedded import open_history
     except ImportError:
         return None
     try:
-        return StoreSource(Store.open())
+        # the installation's store, seeded with the embedded history (data/history) on first use
+        return StoreSource(open_history())
     except Exception:  # noqa: BLE001 - a missing or unreadable store: the section says so
         return None
 
@@ -109,6 +110,16 @@ def _source() -> HistorySource | None:
 
 
 # ------------------------------------------------------------------ cached data and charts
+@st.cache_resource(max_entries=1, show_spinner=False)
+def _typical(data_dir: str):
+    """CBP's typical waits shipped in data/ (None when absent or unreadable: the panel is then left out)."""
+    try:
+        from loaders.cbp_typical import load_typical
+        return load_typical()
+    except Exception:  # noqa: BLE001 - an optional panel never breaks the section
+        return None
+
+
 @st.cache_resource(max_entries=8, show_spinner=False)
 def _latest(_src: HistorySource, revision: str, at: str | None) -> pd.DataFrame:
     return _src.latest(pd.Timestamp(at) if at else None)
@@ -135,7 +146,9 @@ def _chart(_src: HistorySource, _snap, snapshot_key: str, revision: str, name: s
         return hv.nearby_chart(_snap, latest, choice, revision, at=choice.at)
     r = _readings(_src, revision, choice.crossing_id, s(choice.start), s(choice.end))
     if name == "best_time":
-        return hv.best_time_chart(_snap, r, choice, revision, tall=choice.tall)
+        typical, typical_title = hv.typical_panel(_typical(str(_snap.data_dir)), _snap, choice)
+        return hv.best_time_chart(_snap, r, choice, revision, tall=choice.tall, typical=typical,
+                                  typical_title=typical_title)
     if name == "trend":
         return hv.trend_chart(_snap, r, choice, revision)
     if name == "savings":
