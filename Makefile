@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8501
 ADDRESS ?= 127.0.0.1
 
-.PHONY: run test bench install install-test chromium postgresql snapshot clean help
+.PHONY: run test bench install install-test chromium postgresql snapshot clean help faults
 
 help:
 	@echo "make run    - install into $(VENV) and open the dashboard on the embedded data (http://$(ADDRESS):$(PORT))"
@@ -72,3 +72,7 @@ snapshot: install
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts
+
+# The fault suite alone (also part of make test): broken servers and files, kill -9, concurrency.
+faults: install-test
+	$(BIN)/python -m pytest tests/faults

@@ -88,7 +88,10 @@ def waits_as_of(readings: pd.DataFrame, crossings: pd.DataFrame, at: pd.Timestam
     return conform(frame, WAITS_COLUMNS, "history as of")
 
 
-def as_of_summary(asof: pd.DataFrame, usable: pd.Timedelta = pd.Timedelta(hours=4)) -> dict[str, int]:
-    """Counts for the page's sentence: crossings with a reading, and with one no older than ``usable``."""
+def as_of_summary(asof: pd.DataFrame, usable: pd.Timedelta | None = None) -> dict[str, int]:
+    """Counts for the page's sentence: crossings with a reading, and with one no older than ``usable``
+    (default: the status rules' USABLE_FOR)."""
+    if usable is None:
+        from .status import USABLE_FOR as usable
     per = asof.groupby("crossing_id")["age"].min()
     return {"crossings_with_reading": int(len(per)), "crossings_recent": int((per <= usable).sum())}

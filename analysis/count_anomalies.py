@@ -88,6 +88,7 @@ def count_anomalies(counts: pd.DataFrame, events: pd.DataFrame, crossings: pd.Da
     disrupted = disruption_months(events, crossings)
     covering = _event_months_any(events, crossings)
     pandemic = pandemic_months()
+    port_keys: dict[tuple[str, str | None], tuple[list[str], str]] = {}
     rows = []
     for (lid, measure), g in c.groupby(["location_id", "measure"], sort=True):
         g = g.sort_values("month")
@@ -120,7 +121,7 @@ def count_anomalies(counts: pd.DataFrame, events: pd.DataFrame, crossings: pd.Da
                    "high": int(round(h_)), "drop_pct": round(100 * (1 - obs / e_), 1) if e_ else np.nan,
                    "event_ids": ";".join(ev), "events_line": ""}
             if not ev:
-                rec["events_line"] = _candidate_line(rec, mode, crossings)
+                rec["events_line"] = _candidate_line(rec, mode, crossings, port_keys)
             rows.append(rec)
             i = j + 1
     out = pd.DataFrame(rows, columns=ANOMALY_COLUMNS)
@@ -144,15 +145,18 @@ def _event_months_any(events: pd.DataFrame, crossings: pd.DataFrame) -> dict:
     return out
 
 
-def _candidate_line(rec: dict, mode: str | None, crossings: pd.DataFrame) -> str:
+def _candidate_line(rec: dict, mode: str | None, crossings: pd.DataFrame, cache: dict | None = None) -> str:
     lid = rec["location_id"]
     kind_, key = lid.split(":", 1)
-    if kind_ == "port":
-        cs = crossings[(crossings["bts_port_code"] == key) & crossings["modes"].map(lambda ms: mode in ms)]
-    else:
-        cs = crossings[crossings["crossing_id"] == key]
-    keys = [str(p) if not pd.isna(p) else c for p, c in zip(cs["port_number"], cs["crossing_id"])]
-    state = str(cs["state"].iloc[0]) if len(cs) else ""
+    cache = {} if cache is None else cache
+    if (lid, mode) not in cache:
+        if kind_ == "port":
+            cs = crossings[(crossings["bts_port_code"] == key) & crossings["modes"].map(lambda ms: mode in ms)]
+        else:
+            cs = crossings[crossings["crossing_id"] == key]
+        cache[(lid, mode)] = ([str(p) if not pd.isna(p) else c for p, c in zip(cs["port_number"], cs["crossing_id"])],
+                              str(cs["state"].iloc[0]) if len(cs) else "")
+    keys, state = cache[(lid, mode)]
     end = rec["last_month"] + pd.offsets.MonthBegin(1)
     slug = lid.replace(":", "-").replace("_", "-")
     row = {"id": f"{rec['first_month']:%Y-%m}-{slug}-{rec['measure'].lower().replace(' ', '-')}-drop-candidate",

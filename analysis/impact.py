@@ -112,7 +112,16 @@ def event_months(event: dict, last_month: pd.Timestamp) -> list[pd.Timestamp]:
         last = last_month
     else:
         last = month_start(end - pd.Timedelta(microseconds=1))
-    return list(pd.date_range(first, max(first, last), freq="MS"))
+    return _month_list(first, max(first, last))
+
+
+def _month_list(first: pd.Timestamp, last: pd.Timestamp) -> list[pd.Timestamp]:
+    """First days of the months ``first``..``last`` (a plain loop: ~100x cheaper than date_range per call)."""
+    out, y, m = [], first.year, first.month
+    while (y, m) <= (last.year, last.month):
+        out.append(pd.Timestamp(year=y, month=m, day=1))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
 
 
 def disruption_months(events: pd.DataFrame, crossings: pd.DataFrame) -> dict[tuple[str, str], dict]:

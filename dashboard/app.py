@@ -21,7 +21,8 @@ pa.set_memory_pool(pa.system_memory_pool())
 st.set_page_config(page_title="Borderwatch — U.S.–Mexico border crossings", page_icon="🛂",
                    layout="wide", initial_sidebar_state="auto")  # "auto": collapsed on a phone
 
-from dashboard import status_detail, views, warm  # noqa: E402
+from dashboard import live, status_detail, views, warm  # noqa: E402
+from dashboard.safe_text import md  # noqa: E402  (every data-derived text on the page goes through md())
 from dashboard.figures.theme import STATUS_STYLE  # noqa: E402
 from dashboard.sections import history as wait_history  # noqa: E402
 from dashboard.sections import impact as closure  # noqa: E402
@@ -274,14 +275,14 @@ def header(snap: Snapshot, f: Filters, status: pd.DataFrame, live_error: str | N
                    f"Use *Data source → Live CBP feed* in the sidebar when this machine is online.",
                    icon=":material/history:")
     elif age is not None and age > pd.Timedelta(hours=2):
-        st.warning(f"The live feed's data is older than 2 hours (as of {zones}).", icon=":material/schedule:")
+        st.warning(f"The live feed's data is older than 2 hours (as of {md(zones)}).", icon=":material/schedule:")
     else:
         since = st.session_state.get("_live_since")
         st.success(f"Live CBP feed, as of {zones}"
                    + (f" (live since {views.fmt_local(since, 'UTC', with_date=False)})." if since is not None else "."),
                    icon=":material/sensors:")
     if f.at:
-        st.info(f"Status evaluated **as of {f.at}** (local time at each crossing). Curated events apply; "
+        st.info(f"Status evaluated **as of {md(f.at)}** (local time at each crossing). Curated events apply; "
                 f"wait-time readings count for 4 hours, so far from a capture crossings without an event are "
                 f"*unknown* (\"no reading at this time\", naming the latest capture).", icon=":material/event:")
     counts = views.status_counts(status)
@@ -305,7 +306,7 @@ def crossing_detail(snap: Snapshot, f: Filters, status: pd.DataFrame, qkey: tupl
     left = right = st.container(key="crossing_detail")
     with left:
         row = status[status["crossing_id"] == f.crossing]
-        st.markdown(f"**{views.crossing_label(snap, f.crossing)}**")
+        st.markdown(f"**{md(views.crossing_label(snap, f.crossing))}**")
         modes = views.mode_display(snap, status_all_states(snap, skey, f.at), f.crossing)
         status_detail.crossing_status_block(row.iloc[0] if len(row) else None, modes, views.fmt_local)
         lanes = views.lanes_table(snap, f.crossing, views.at_instant(snap, f))
@@ -347,7 +348,7 @@ def main() -> None:
     try:
         base = snapshot_at(settings.data_dir)
     except BorderwatchError as exc:
-        st.error(f"Cannot load the embedded data: {exc}")
+        st.error(f"Cannot load the embedded data: {md(exc)}")
         st.stop()
     init_widgets(base)
 
@@ -425,7 +426,7 @@ def main() -> None:
     header(snap, f, status, live_error, refresh_error)
     how_to_read()
     if not export_ok:
-        st.caption(f":material/block: Image export unavailable: {export_msg}")
+        st.caption(f":material/block: Image export unavailable: {md(export_msg)}")
 
     # The map takes the full width: it is fitted (and its labels placed) for a wide plot box.
     chart_block(chart_for(snap, skey, qkey, "map-phone" if is_phone() else "map"), key="map_chart", export_ok=export_ok,
@@ -454,7 +455,7 @@ def main() -> None:
             crossings_table(snap, f, status)
     wait_history.history_section(snap, f, export_ok, chart_block)
     closure.closure_section(snap, export_ok, chart_block)
-    st.caption(views.source_line(snap, cbp=True, bts=True, events=True, states=f.states)
+    st.caption(md(views.source_line(snap, cbp=True, bts=True, events=True, states=f.states))
                + " · CBP and BTS data are U.S. government works. Times are local to each crossing.")
 
 

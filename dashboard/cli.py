@@ -247,7 +247,9 @@ def cmd_run(args) -> int:
     Streamlit runs in this process (exactly what ``python -m streamlit run`` does), so that
     :mod:`dashboard.warm` can import the libraries and read the snapshot while the server starts and the
     browser loads the page, instead of during the first session's first script run."""
-    app = Path(__file__).with_name("app.py")
+    # server.py wraps app.py in st.App with the Host/Origin guard and frame-ancestors (dashboard/guard.py)
+    app = Path(__file__).with_name("server.py")
+    os.environ["BORDERWATCH_LISTEN_ADDRESS"] = args.address
     argv = ["streamlit", "run", str(app),
             "--server.headless", "true",
             "--server.address", args.address,

@@ -8,6 +8,68 @@ from pathlib import Path
 from loaders.errors import BorderwatchError
 
 CHARTS = ("map", "volumes", "compare", "events", "waits")
+MIN_SIDE, MAX_CSS_SIDE = 100, 8000  # CSS pixels
+MIN_SCALE, MAX_SCALE = 0.25, 8.0
+MAX_PIXELS = 64_000_000  # width x height x scale^2: beyond this Chromium runs out of memory or takes ages
+
+
+def check_size_args(args) -> tuple[int, int | None, float]:
+    """``(width, height, scale)`` from the flags, or one BorderwatchError line naming the bad flag."""
+    import math
+
+    def side(flag: str, raw) -> int | None:
+        if raw is None:
+            return None
+        text = str(raw).strip()
+        if not text.isascii() or not text.isdigit():
+            raise BorderwatchError(f"{flag}: {raw!r} is not a whole number of pixels")
+        v = int(text)
+        if not MIN_SIDE <= v <= MAX_CSS_SIDE:
+            raise BorderwatchError(f"{flag}: {v} is out of range ({MIN_SIDE}..{MAX_CSS_SIDE} pixels)")
+        return v
+
+    width, height = side("--width", args.width), side("--height", args.height)
+    try:
+        scale = float(str(args.scale).strip())
+    except ValueError:
+        raise BorderwatchError(f"--scale: {args.scale!r} is not a number") from None
+    if not math.isfinite(scale) or not MIN_SCALE <= scale <= MAX_SCALE:
+        raise BorderwatchError(f"--scale: {args.scale!r} is out of range ({MIN_SCALE:g}..{MAX_SCALE:g})")
+    tallest = height or 1000
+    if width * tallest * scale * scale > MAX_PIXELS:
+        raise BorderwatchError(f"--width/--height/--scale: {width}x{tallest} at scale {scale:g} is more than "
+                               f"{MAX_PIXELS // 1_000_000} megapixels")
+    if max(width, tallest) * scale > MAX_CSS_SIDE:
+        raise BorderwatchError(f"--scale: {scale:g} makes a side of {max(width, tallest) * scale:.0f} pixels "
+                               f"(at most {MAX_CSS_SIDE})")
+    return width, height, scale
+
+
+def check_out_dir(raw: str) -> Path:
+    """The output folder, checked before any work: not a file, creatable, writable (probed, so that a
+    read-only file system is caught even for root). One BorderwatchError line naming the folder."""
+    import os
+    import tempfile
+    if not raw or not str(raw).strip():
+        raise BorderwatchError("--out: empty folder name")
+    out = Path(raw)
+    if out.exists() and not out.is_dir():
+        raise BorderwatchError(f"--out: {out} exists and is not a folder")
+    probe_dir = out
+    while not probe_dir.exists():
+        parent = probe_dir.parent
+        if parent == probe_dir:
+            break
+        probe_dir = parent
+    if not probe_dir.is_dir():
+        raise BorderwatchError(f"--out: {out}: {probe_dir} is not a folder")
+    try:
+        fd, name = tempfile.mkstemp(dir=probe_dir, prefix=".borderwatch-probe-")
+        os.close(fd)
+        os.unlink(name)
+    except OSError as exc:
+        raise BorderwatchError(f"--out: {out}: cannot write in {probe_dir} ({exc.strerror or exc})") from None
+    return out
 
 
 def add_export_parser(sub) -> None:
@@ -28,9 +90,9 @@ def add_export_parser(sub) -> None:
     x.add_argument("--to", dest="end", help="last month, YYYY-MM")
     x.add_argument("--at", help="status as of this time (ISO date or date-time)")
     x.add_argument("--format", choices=("png", "svg", "pdf"), default="png")
-    x.add_argument("--width", type=int, default=1200, help="CSS pixels (default 1200)")
-    x.add_argument("--height", type=int, help="CSS pixels (default: the chart's own height)")
-    x.add_argument("--scale", type=float, default=1.0, help="pixel ratio for PNG (default 1)")
+    x.add_argument("--width", default="1200", help=f"CSS pixels, {MIN_SIDE}..{MAX_CSS_SIDE} (default 1200)")
+    x.add_argument("--height", help=f"CSS pixels, {MIN_SIDE}..{MAX_CSS_SIDE} (default: the chart's own height)")
+    x.add_argument("--scale", default="1", help=f"pixel ratio for PNG, {MIN_SCALE:g}..{MAX_SCALE:g} (default 1)")
     x.add_argument("--out", default="borderwatch-export", help="output folder (default ./borderwatch-export)")
     x.set_defaults(func=cmd_export)
 
@@ -100,6 +162,9 @@ def cmd_export(args) -> int:
     from dashboard.export import export_figures
     from loaders.snapshot import load_snapshot
 
+    # Every argument is checked before any data is read or a browser is started.
+    width, height, scale = check_size_args(args)
+    out = check_out_dir(args.out)
     f = export_filters(args)
     wanted = charts_wanted(args.chart)
     snap = load_snapshot()
@@ -111,8 +176,11 @@ def cmd_export(args) -> int:
             raise BorderwatchError("--chart waits needs --crossing with a CBP wait-time feed (e.g. ca-san-ysidro)")
         wanted.remove("waits")
     figures = {file_stem(c, f, snap): specs[c].figure for c in wanted}
-    paths = export_figures(figures, out_dir=Path(args.out), fmt=args.format, width=args.width,
-                           height=args.height, scale=args.scale, manifest=manifest_for(snap, f, wanted))
+    try:
+        paths = export_figures(figures, out_dir=out, fmt=args.format, width=width,
+                               height=height, scale=scale, manifest=manifest_for(snap, f, wanted))
+    except OSError as exc:
+        raise BorderwatchError(f"--out: {out}: cannot write ({exc.strerror or exc}); nothing was exported") from exc
     for p in paths:
         print(p)
     return 0

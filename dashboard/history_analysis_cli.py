@@ -47,6 +47,7 @@ def add_history_analysis_commands(hsub) -> None:
     h = hsub.add_parser("heatmap", help="best time to cross: median wait per local weekday x hour")
     common(h)
     h.add_argument("--min-readings", type=int, default=None, help="readings a cell needs (default 3)")
+    h.add_argument("--tall", action="store_true", help="image with weekdays across and hours down (phones)")
     h.set_defaults(func=cmd_heatmap)
     t = hsub.add_parser("trend", help="readings over time per lane, gaps kept")
     common(t, lane=False)
@@ -179,10 +180,16 @@ def cmd_heatmap(args) -> int:
     snap = _snap()
     src = _source(args.file)
     c = _choice(args, snap, src)
-    kw = {} if args.min_readings is None else {"min_readings": args.min_readings}
+    kw = {"tall": args.tall} if args.min_readings is None else {"min_readings": args.min_readings, "tall": args.tall}
     if args.min_readings is not None and args.min_readings < 1:
         raise BorderwatchError("--min-readings must be at least 1")
-    spec = hv.best_time_chart(snap, _readings(src, c), c, src.revision(), **kw)
+    try:
+        from loaders.cbp_typical import load_typical
+        typical, typical_title = hv.typical_panel(load_typical(), snap, c)
+    except (ImportError, BorderwatchError):
+        typical = typical_title = None
+    spec = hv.best_time_chart(snap, _readings(src, c), c, src.revision(), typical=typical,
+                              typical_title=typical_title, **kw)
     return _emit(args, spec.table, spec.figure)
 
 

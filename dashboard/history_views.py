@@ -31,6 +31,7 @@ class HistoryChoice:
     crossing_id: str
     mode: str = "passenger"
     lane: str = "standard"
+    tall: bool = False  # the heatmap with weekdays across and hours down (narrow screens)
     start: pd.Timestamp | None = None  # inclusive, UTC
     end: pd.Timestamp | None = None  # exclusive, UTC
     at: pd.Timestamp | None = None  # the as-of map and "nearby" time, UTC
@@ -96,9 +97,34 @@ def source_line(readings: pd.DataFrame, revision: str) -> str:
 
 
 # ------------------------------------------------------------------ charts
+def typical_panel(typical: pd.DataFrame | None, snap: Snapshot, choice: HistoryChoice) -> tuple[pd.DataFrame | None, str | None]:
+    """CBP's typical waits (loaders.cbp_typical TYPICAL_COLUMNS) for the choice's crossing and lane, for the
+    month in the middle of its window (CBP publishes per month): ``(weekday, hour, minutes)`` and its panel
+    title, or ``(None, None)`` when CBP's file does not cover this crossing and lane."""
+    if typical is None or typical.empty:
+        return None, None
+    ref = snap.crossings.set_index("crossing_id")
+    if choice.crossing_id not in ref.index or pd.isna(ref.loc[choice.crossing_id, "port_number"]):
+        return None, None
+    tz = str(ref.loc[choice.crossing_id, "tz"])
+    if choice.start is not None and choice.end is not None:
+        mid = pd.Timestamp(choice.start) + (pd.Timestamp(choice.end) - pd.Timestamp(choice.start)) / 2
+    else:
+        mid = pd.Timestamp(choice.end or choice.start or pd.Timestamp.now(tz="UTC"))
+    month = int(mid.tz_convert(tz).month)
+    t = typical[(typical["port_number"] == str(ref.loc[choice.crossing_id, "port_number"]))
+                & (typical["mode"] == choice.mode) & (typical["lane"] == choice.lane) & (typical["month"] == month)]
+    if t.empty or t["typical_minutes"].isna().all():
+        return None, None
+    name = pd.Timestamp(2000, month, 1).strftime("%B")
+    title = (f"CBP's typical waits for {name} (CBP's averages of the previous year, from CBP's "
+             f"historicalwaittimes: not our readings)")
+    return t.rename(columns={"typical_minutes": "minutes"})[["weekday", "hour", "minutes"]], title
+
+
 def best_time_chart(snap: Snapshot, readings: pd.DataFrame, choice: HistoryChoice, revision: str, *,
                     typical: pd.DataFrame | None = None, typical_title: str | None = None,
-                    min_readings: int = best_time.MIN_READINGS) -> ChartSpec:
+                    min_readings: int = best_time.MIN_READINGS, tall: bool = False) -> ChartSpec:
     from .figures.best_time import make_best_time_figure
     tz = crossing_tz(snap.crossings, choice.crossing_id)
     table = best_time.best_time_table(readings, crossing_id=choice.crossing_id, mode=choice.mode,
@@ -113,7 +139,7 @@ def best_time_chart(snap: Snapshot, readings: pd.DataFrame, choice: HistoryChoic
     if typical is not None and len(typical):
         caption += " · CBP historicalwaittimes: CBP's averages of the previous year, shown apart, never mixed in"
     fig = make_best_time_figure(table, typical=typical, typical_title=typical_title, tz_label=tz_label(tz),
-                                title=title, caption=wrap(caption))
+                                title=title, caption=wrap(caption, 60 if tall else 150), tall=tall)
     return ChartSpec("best_time", fig, table)
 
 

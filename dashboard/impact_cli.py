@@ -150,15 +150,40 @@ def _readings(args, snap):
             raise BorderwatchError(f"{p}: missing column(s) {', '.join(sorted(missing))}")
         for c in ("source_time", "collected_at"):
             r[c] = pd.to_datetime(r[c], utc=True)
-        return r, True
+        return r, stuck_is_meaningful(r)
+    r = None
     try:
         from history.store import Store
     except ImportError:
-        raise BorderwatchError("no readings: pass --feed FILE... or --readings FILE (the history store is not "
-                               "installed here), or use --counts for the monthly counts") from None
-    with Store.open(crossings=snap.crossings) as store:
-        r = store.readings()
-    if r.empty:
-        raise BorderwatchError("the history store has no readings yet: run 'borderwatch collect' or import an "
-                               "archive, or pass --feed / --readings, or use --counts")
-    return r, True
+        Store = None
+    if Store is not None:
+        with Store.open(crossings=snap.crossings) as store:
+            r = store.readings()
+    if r is None or r.empty:
+        r = _embedded_readings()
+    if r is None or r.empty:
+        raise BorderwatchError("no readings: the history store is empty and there is no embedded history; pass "
+                               "--feed FILE... or --readings FILE, run 'borderwatch collect', or use --counts")
+    return r, stuck_is_meaningful(r)
+
+
+def stuck_is_meaningful(readings) -> bool:
+    """A change log (a row only when a lane's state changes, e.g. the garitas archive) does not record a
+    steady lane's new update times, so 'stuck' cannot be told from 'steady' there."""
+    return not any("changelog" in str(s) for s in readings["source"].dropna().unique()) if "source" in readings else True
+
+
+def _embedded_readings():
+    """The built history shipped in data/history/readings.parquet (read directly: no database needed)."""
+    import pandas as pd
+
+    from loaders.config import get_settings
+    path = get_settings().data_dir / "history" / "readings.parquet"
+    if not path.is_file():
+        return None
+    r = pd.read_parquet(path)
+    if "measure" in r.columns:
+        r = r[r["measure"].fillna("reading") == "reading"]
+    for c in ("source_time", "collected_at"):
+        r[c] = pd.to_datetime(r[c], utc=True)
+    return r

@@ -114,21 +114,27 @@ def headline(summary: pd.DataFrame, measure: str, level: str) -> str:
     if pd.isna(c["difference"]):
         return f"No complete count for {months}."
     d = int(c["difference"])
+    lo, hi = c["difference_low"], c["difference_high"]  # observed - high, observed - low
+    clear_loss = d < 0 and not pd.isna(hi) and hi < 0
     if d >= 0:
         text = f"{c['location']} shows no deficit in {months} ({_signed(d)} {unit} vs expected)."
+    elif not clear_loss:
+        band = "" if pd.isna(lo) else f" (band {_signed(lo)} to {_signed(hi)})"
+        text = (f"{c['location']}: {_signed(d)} {unit} vs expected in {months}{band} — within an ordinary "
+                "year's variation: monthly counts show no measurable loss.")
     else:
-        band = "" if pd.isna(c["difference_low"]) else f" (80% band {-int(c['difference_high']):,}–{-int(c['difference_low']):,})"
+        band = "" if pd.isna(lo) else f" (80% band {-int(hi):,}–{-int(lo):,})"
         text = f"{c['location']}: about {-d:,} fewer {unit} than expected in {months}{band}."
     n = s[s["role"] == "neighbours"]
-    if len(n) and d < 0:
+    if len(n) and clear_loss:
         r = n.iloc[0]
-        lo, hi = r["share_low"], r["share_high"]
-        if not pd.isna(lo) and lo <= 0 <= hi:
+        slo, shi = r["share_low"], r["share_high"]
+        if not pd.isna(slo) and slo <= 0 <= shi:
             text += (f" At the neighbours together: {_signed(r['difference'])} — inside their normal variation, "
                      "so monthly counts cannot show where the traffic went.")
         elif not pd.isna(r["share_of_lost"]):
             text += f" The neighbours together: {_signed(r['difference'])}, {100 * r['share_of_lost']:.0f}% of the loss"
-            text += "" if pd.isna(lo) else f" (80% band {100 * lo:.0f}%–{100 * hi:.0f}%)."
+            text += "." if pd.isna(slo) else f" (80% band {100 * slo:.0f}%–{100 * shi:.0f}%)."
     return text
 
 
@@ -180,7 +186,8 @@ def impact_chart(snap, event_id: str, *, measure: str | None = None, level: str 
     unit = str(table["unit"].iloc[0])
     import textwrap
     sub = "<br>".join(textwrap.wrap(headline(imp.summary, measure, level), 110))
-    head = "<br>".join(textwrap.wrap(f"{imp.event['title']}: {measure}, {closed} and its {n} nearest neighbours", 80))
+    nb = "its nearest neighbour" if n == 1 else f"its {n} nearest neighbours"
+    head = "<br>".join(textwrap.wrap(f"{imp.event['title']}: {measure}, {closed} and {nb}", 80))
     title = f"{head}<br><span style='font-size:13px'>{sub}</span>"
     fig = make_impact_figure(imp.months, imp.summary, measure=measure, level=level, event_start=imp.event["start"],
                              event_label=f"{imp.event['kind'].replace('_', ' ').capitalize()} (shaded): "

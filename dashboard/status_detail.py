@@ -40,8 +40,9 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>$:])")
 
 
 def plain_md(text: object) -> str:
-    """Feed text as literal markdown: HTML entities escaped and every markdown metacharacter backslashed."""
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(str(text), quote=False))
+    """Feed text as literal markdown (dashboard.safe_text.md: metacharacters escaped, autolinks broken)."""
+    from dashboard.safe_text import md
+    return md(text)
 
 
 def status_help() -> None:

@@ -14,6 +14,7 @@ from analysis.status import mode_status, parse_at, roll_up
 from loaders.crossings import drop_feed_duplicates
 
 from .filters import Filters
+from .safe_text import defang_figure, domain, md, md_link, plotly_text, safe_url
 
 #: Event kinds whose impact on the counts the closure section measures (linked from the events table).
 IMPACT_LINK_KINDS = ("closure", "partial_closure", "suspension", "rail_suspension")
@@ -172,7 +173,7 @@ def caption(snap: Snapshot, filters: Filters, chart: str) -> str:
                      f"published through {ct.month_text(thr.strftime('%Y-%m')) if thr is not None else 'unknown'}")
     if chart in ("map", "volumes", "compare", "events"):
         parts.append("closures and events: Borderwatch registry of CBP statements and news reports")
-    return "Source: " + "; ".join(parts) + f".<br>Borderwatch · snapshot {snap.snapshot_id}"
+    return "Source: " + plotly_text("; ".join(parts)) + f".<br>Borderwatch · snapshot {snap.snapshot_id}"
 
 
 def place_text(snap: Snapshot, filters: Filters, *, ports_level: bool = False) -> str:
@@ -225,6 +226,9 @@ class ChartSpec:
     name: str
     figure: go.Figure
     table: pd.DataFrame
+
+    def __post_init__(self):
+        defang_figure(self.figure)  # no figure shown or exported ever carries a link tag from data
 
 
 #: The first measure of each family: what the compare view shows unless a measure is chosen.
@@ -346,6 +350,7 @@ def volumes_chart(snap: Snapshot, filters: Filters) -> ChartSpec:
         import re
         where = re.sub(r"\b(TX|AZ|CA)\b", lambda m: ct.STATE_NAMES[m.group(1)], sel.where)  # names, not codes
     title = f"{what}, {where}, {ct.period_text(start, end)}"
+    title = plotly_text(title)  # port and crossing names are data
     empty = "No counts for this selection"
     if sel.note and table.empty:
         empty = f"{sel.note}: no {word} counts to draw"
@@ -410,6 +415,7 @@ def compare_chart(snap: Snapshot, filters: Filters) -> ChartSpec:
     from . import chart_text as ct
     title = (f"{ct.measure_text(measure)} entering the U.S. per month by {group_by}, "
              f"{place_text(snap, f, ports_level=True)}, {ct.period_text(start, end)}")
+    title = plotly_text(title)
     table = compare_table(vol, measure=measure, group_by=group_by)
     from analysis.crossing_volumes import EL_PASO_SPLIT, EL_PASO_SPLIT_TEXT
     split_series = [x for x in table["series"].dropna().unique() if str(x).endswith(("(2401)", "(2402)"))]
@@ -453,7 +459,7 @@ def waits_chart(snap: Snapshot, filters: Filters, crossing_id: str) -> ChartSpec
     c0 = c.iloc[0]
     title = (f"Wait to enter the U.S. by lane at {crossing_label(snap, crossing_id)}, as of "
              f"{ct.when_text(snap.cbp_as_of, c0['tz'])}")
-    fig = make_waits_figure(w, table=table, title=title,
+    fig = make_waits_figure(w, table=table, title=plotly_text(title),
                             subtitle="Minutes, as CBP reports them; lanes without a number say why",
                             caption=caption(snap, filters.with_(crossing=crossing_id, states=(c0["state"],)), "waits"))
     return ChartSpec("waits", fig, table)
@@ -625,7 +631,7 @@ def events_display(ev: pd.DataFrame, crossings: pd.DataFrame | None = None) -> p
         "crossings": ev["crossings"].map(lambda cs: crossings_text(cs, names)),
         "kind": ev["kind"].str.replace("_", " "), "state": ev["state"],
         "modes": ev["modes"].map("; ".join),
-        "source": ev["source_urls"].map(lambda u: u[0] if u else None),
+        "source": ev["source_urls"].map(lambda u: safe_url(u[0]) if u else None),  # a link column: https only
         "more sources": ev["source_urls"].map(lambda u: max(len(u) - 1, 0)),
         "impact": [f"?impact={i}#closure-impact" if k in IMPACT_LINK_KINDS and d != "southbound" else None
                    for i, k, d in zip(ev["id"], ev["kind"], ev["direction"])],
@@ -635,12 +641,12 @@ def events_display(ev: pd.DataFrame, crossings: pd.DataFrame | None = None) -> p
 
 
 def sources_markdown(ev: pd.DataFrame) -> str:
-    """Every event with all its sources as markdown links (domain as the link text)."""
-    from urllib.parse import urlsplit
+    """Every event with all its sources as markdown links (domain as the link text). Titles are escaped;
+    only https URLs that :func:`dashboard.safe_text.safe_url` accepts become links."""
     lines = []
     for r in ev.to_dict("records"):
-        links = ", ".join(f"[{urlsplit(u).netloc.removeprefix('www.')}]({u})" for u in r["source_urls"])
-        lines.append(f"- **{r['title']}** ({fmt_local(r['start'], with_date=True)[:10]}): {links}")
+        links = ", ".join(md_link(domain(u) or u, u) for u in r["source_urls"])
+        lines.append(f"- **{md(r['title'])}** ({md(fmt_local(r['start'], with_date=True)[:10])}): {links}")
     return "\n".join(lines)
 
 

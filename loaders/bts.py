@@ -542,7 +542,7 @@ def fetch_bts(
     start: str | None = None,
     end: str | None = None,
     settings: Settings | None = None,
-    page_size: int = 50000,
+    page_size: int | None = None,
 ) -> list[dict]:
     """Fetch BTS rows from the Socrata API (``settings.bts_url``), filtered on the server.
 
@@ -552,9 +552,10 @@ def fetch_bts(
     unique key) until a page comes back short. Network only: returns the raw row dicts, not parsed.
     Raises :class:`FeedError` on HTTP failure or a body that is not a JSON array; ValueError on bad args.
     """
+    settings = settings or get_settings()
+    page_size = settings.bts_page_size if page_size is None else page_size
     if page_size < 1:
         raise ValueError(f"page_size must be positive, got {page_size}")
-    settings = settings or get_settings()
     url = settings.bts_url
     params = {
         "$select": SOCRATA_SELECT,

@@ -15,6 +15,7 @@
 | BORDERWATCH_HTTP_MAX_BYTES | largest response body, on the wire and decompressed | 100 MB |
 | BORDERWATCH_FILE_MAX_BYTES | largest local file we read (after gunzip) | 512 MB |
 | BORDERWATCH_BTS_MAX_PAGES | most Socrata pages one BTS query may take | 50 |
+| BORDERWATCH_BTS_PAGE_SIZE | rows per Socrata page | 50000 |
 | BORDERWATCH_BTS_DEADLINE | total seconds for all pages of one BTS query | 600 |
 """
 from __future__ import annotations
@@ -50,6 +51,7 @@ class Settings:
     http_max_bytes: int = 100_000_000
     file_max_bytes: int = 512_000_000
     bts_max_pages: int = 50
+    bts_page_size: int = 50000
     bts_deadline: float = 600.0
 
 
@@ -71,6 +73,7 @@ def get_settings(env: dict[str, str] | None = None) -> Settings:
         http_max_bytes=_number(env, "BORDERWATCH_HTTP_MAX_BYTES", 100_000_000, int, 1, 10 ** 10),
         file_max_bytes=_number(env, "BORDERWATCH_FILE_MAX_BYTES", 512_000_000, int, 1, 10 ** 11),
         bts_max_pages=_number(env, "BORDERWATCH_BTS_MAX_PAGES", 50, int, 1, 10 ** 4),
+        bts_page_size=_number(env, "BORDERWATCH_BTS_PAGE_SIZE", 50000, int, 1, 50000),
         bts_deadline=_number(env, "BORDERWATCH_BTS_DEADLINE", 600, float, 0.1, 86400),
     )
 

@@ -78,11 +78,16 @@ def _parse_local(value: str, tz: str | None, field: str) -> tuple[pd.Timestamp |
         return None, f"{field} {value!r} is ambiguous or does not exist in {tz} (daylight-saving change)"
 
 
+_URL_FORBIDDEN = frozenset("()[]<>\"'`{}|\\^")
+
+
 def _check_url(url: str) -> str | None:
     parsed = urlparse(url)
     if parsed.scheme != "https":
         return f"source URL {url!r} is not https"
-    if not parsed.netloc or "." not in parsed.netloc or any(c.isspace() for c in url):
+    if (not parsed.netloc or "." not in parsed.netloc or any(c.isspace() or ord(c) < 32 for c in url)
+            or any(c in url for c in _URL_FORBIDDEN) or parsed.username or parsed.password):
+        # characters that could end a markdown link or an HTML attribute early: percent-encode them
         return f"source URL {url!r} is malformed"
     return None
 

@@ -98,6 +98,13 @@ def check_bts_volumes(vol: pd.DataFrame, *, source: str, previous: pd.DataFrame 
     """Raise :class:`FeedError` if a parsed BTS payload has no rows or far fewer ports than ``previous``."""
     if vol.empty:
         raise FeedError(source, "no BTS rows for Texas, Arizona or California; refusing it")
+    foreign = vol[~vol["state"].isin(list(STATES)).to_numpy(dtype=bool)
+                  | (vol["border"].astype(str) != "US-Mexico Border").to_numpy(dtype=bool)]
+    if len(foreign):
+        r = foreign.iloc[0]
+        raise FeedError(source, f"{len(foreign)} BTS row(s) outside the US-Mexico border in TX/AZ/CA (e.g. "
+                                f"{r['port_name']}, {r['state']}, {r['border']}): the server ignored the query's "
+                                "filter; refusing it")
     if previous is not None and not previous.empty:
         before, now = previous["port_code"].nunique(), vol["port_code"].nunique()
         if before and now < MIN_SHARE_OF_PREVIOUS_PORTS * before:

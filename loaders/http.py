@@ -123,6 +123,12 @@ class _DeadlineRetry(Retry):
             raise MaxRetryError(_pool, url, error)
         return super().increment(method, url, response, error, _pool, _stacktrace)
 
+    def get_retry_after(self, response):
+        try:
+            return super().get_retry_after(response)
+        except Exception:  # an unreadable Retry-After (urllib3 raises InvalidHeader): plain backoff instead
+            return None
+
     def get_backoff_time(self) -> float:
         return max(0.0, min(super().get_backoff_time(), self._remaining() - 0.05))
 
@@ -327,12 +333,13 @@ def read_file_capped(path: str | os.PathLike, *, max_bytes: int | None = None, d
         fd = os.open(p, os.O_RDONLY | os.O_CLOEXEC | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
         raise FeedError(str(p), _os_reason(exc)) from exc
-    with os.fdopen(fd, "rb") as f:
-        st_ = os.fstat(f.fileno())
+    st_ = os.fstat(fd)
+    if not stat.S_ISREG(st_.st_mode):
+        os.close(fd)
         if stat.S_ISDIR(st_.st_mode):
             raise FeedError(str(p), "is a folder, not a file")
-        if not stat.S_ISREG(st_.st_mode):
-            raise FeedError(str(p), "is not a regular file (a device, pipe or socket); refusing to read it")
+        raise FeedError(str(p), "is not a regular file (a device, pipe or socket); refusing to read it")
+    with os.fdopen(fd, "rb") as f:
         if st_.st_size > cap and not decompress:
             raise FeedError(str(p), f"file of {_mb(st_.st_size)} is larger than the {_mb(cap)} limit")
         try:

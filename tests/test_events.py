@@ -12,7 +12,7 @@ from loaders.schema import EVENTS_COLUMNS, column_names
 
 DATA = Path(__file__).parent / "data" / "events"
 HEADER = ",".join(FILE_COLUMNS)
-N_EVENTS = 85
+N_EVENTS = 99
 
 
 @pytest.fixture(scope="module")
@@ -211,7 +211,24 @@ def test_2023_2025_disruptions_are_recorded_by_mode_and_direction(events):
         assert ev["modes"] == ("commercial",)  # cars and pedestrians kept crossing
     second = by_id(events, "2025-12-juarez-farmers-blockade-2")
     assert second["end"] == pd.Timestamp("2025-12-05 11:00", tz="America/Denver")
-    assert set(second["crossings"]) == {"240201", "240203"}
+
+
+def test_blockades_are_local_to_each_state(events):
+    mariposa = by_id(events, "2025-11-nogales-mariposa-farmers-blockade")
+    assert str(mariposa["start"].tz) == "America/Phoenix" and mariposa["crossings"] == ("260402",)
+    assert mariposa["start"] == pd.Timestamp("2025-11-24 17:30", tz="UTC")  # Sonora and Arizona: UTC-7, no DST
+    tecate = by_id(events, "2021-03-tecate-closure")
+    assert (tecate["direction"], tecate["end"] - tecate["start"]) == ("northbound", pd.Timedelta(hours=3, minutes=15))
+    gateway = by_id(events, "2023-08-brownsville-gateway-closure")
+    assert gateway["crossings"] == ("535504",) and gateway["end"] == pd.Timestamp("2023-08-08 09:42", tz="America/Chicago")
+
+
+def test_tornillo_cargo_closed_until_august_2023(events):
+    ids_at = lambda ts: set(active_events(events, pd.Timestamp(ts, tz="America/Denver"))["id"])  # noqa: E731
+    assert "2020-01-tornillo-cargo-suspension" in ids_at("2022-06-29 10:00")
+    assert "2020-01-tornillo-cargo-suspension" not in ids_at("2023-08-07 10:00")
+    dec = by_id(events, "2025-12-juarez-farmers-blockade-2")
+    assert set(dec["crossings"]) == {"240201", "240203", "240401"}
 
 
 def test_every_closing_event_that_ended_has_an_end(events):

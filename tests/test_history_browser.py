@@ -59,19 +59,25 @@ def history_url(tmp_path_factory, shared_data):
 
 
 @pytest.fixture(scope="module")
-def hpage(chromium_path, history_url):
+def hbrowser(chromium_path):
     from playwright.sync_api import sync_playwright
     with sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
-        ctx = b.new_context(viewport={"width": 1440, "height": 1000})
-        ctx.set_default_timeout(TIMEOUT_MS)
-        pg = ctx.new_page()
-        seen: list[str] = []
-        ctx.on("request", lambda r: seen.append(r.url))
-        pg.requests_seen = seen
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        yield pg
+        yield b
         b.close()
+
+
+@pytest.fixture(scope="module")
+def hpage(hbrowser, history_url):
+    ctx = hbrowser.new_context(viewport={"width": 1440, "height": 1000})
+    ctx.set_default_timeout(TIMEOUT_MS)
+    pg = ctx.new_page()
+    seen: list[str] = []
+    ctx.on("request", lambda r: seen.append(r.url))
+    pg.requests_seen = seen
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    yield pg
+    ctx.close()
 
 
 def _chart_drawn(key: str, what: str) -> str:
@@ -119,3 +125,23 @@ def test_heatmap_trend_and_as_of_map(hpage, history_url):
     # the section's choices are in the address, and nothing left the machine
     assert "hcrossing=ca-san-ysidro" in hpage.url and "hat=2026-09-02T07%3A30" in hpage.url.replace(":", "%3A")
     assert all(u.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")) for u in hpage.requests_seen)
+
+
+def test_heatmap_on_a_phone(hbrowser, history_url):
+    ctx = hbrowser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
+                               has_touch=True)
+    ctx.set_default_timeout(TIMEOUT_MS)
+    try:
+        pg = ctx.new_page()
+        pg.goto(f"{history_url}/?hcrossing=ca-otay-mesa-passenger&hlane=passenger:sentri&hfrom=2026-08-25"
+                f"&hto=2026-10-11&htall=1")
+        pg.wait_for_function(_chart_drawn("h_best_chart", "g.hm"), timeout=90_000)
+        collapse = pg.locator("[data-testid=stSidebarCollapseButton] button")
+        if collapse.count() and collapse.first.is_visible():
+            collapse.first.click()
+            pg.wait_for_timeout(600)
+        box = pg.locator(".st-key-h_best_chart").bounding_box()
+        assert box["width"] <= 390  # no sideways scrolling of the page
+        _shot(pg, "h_best_chart", "history_heatmap_phone.png")
+    finally:
+        ctx.close()

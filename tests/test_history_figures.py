@@ -126,3 +126,10 @@ def test_nearby_from_the_live_feed_shape(snapshot, readings):
     sy = w[(w["port_number"] == "250401") & (w["mode"] == "passenger") & (w["lane"] == "standard")]
     assert t.loc["ca-san-ysidro", "delay_minutes"] == sy["delay_minutes"].iloc[0]
     assert "live CBP feed" in spec.figure.layout.annotations[-1].text.replace("<br>", " ")  # captions wrap
+
+
+def test_tall_heatmap_is_the_same_cells_transposed(sy_table):
+    wide = _heat(make_best_time_figure(sy_table), "Median")[0]
+    tall = _heat(make_best_time_figure(sy_table, tall=True), "Median")[0]
+    assert list(tall.x) == list(wide.y) and len(tall.y) == 24
+    assert all(tall.z[h][d] == wide.z[d][h] for d in range(7) for h in range(24))

@@ -101,3 +101,32 @@ def test_each_tab_builds_only_when_open(with_history, tab, check):
     assert len(s) == n_before - (1 if tab == "Data quality" else 0)
     assert not any(t.get("type") == "heatmap" for sp in s for t in sp["data"])
     assert check(at, s)
+
+
+def test_store_source_gives_the_same_heatmap(shared_data, tmp_path, snapshot):
+    """The section's StoreSource over a real SQLite history store holding the same archive readings."""
+    from dashboard import history_views as hv
+    from dashboard.sections.history import FrameSource, StoreSource
+    from history.store import Store
+    readings = sd_readings(shared_data)
+    store = Store.open(f"sqlite:///{tmp_path / 'h.sqlite3'}", crossings=snapshot.crossings)
+    cols = [c for c in readings.columns if c not in ("revision", "poll_id")]
+    with store.write() as conn:
+        poll = store.start_poll(conn, "import", "test")
+        store.add_readings(conn, readings[cols], poll_id=poll)
+    src = StoreSource(store)
+    assert src.revision() == f"poll-{poll}"
+    choice = hv.HistoryChoice(crossing_id="ca-san-ysidro")
+    a = hv.best_time_chart(snapshot, src.readings("ca-san-ysidro"), choice, "x").table
+    b = hv.best_time_chart(snapshot, FrameSource(readings).readings("ca-san-ysidro"), choice, "x").table
+    assert a[["median_minutes", "n_readings"]].equals(b[["median_minutes", "n_readings"]])
+    assert set(src.latest()["crossing_id"]) == {"ca-san-ysidro", "ca-otay-mesa-passenger", "ca-tecate"}
+    store.close()
+
+
+def test_heatmap_has_cbp_typical_panel_for_san_ysidro(with_history):
+    at = new_app(hcrossing="ca-san-ysidro", hfrom="2026-08-25", hto="2026-10-11")
+    spec = heatmap(at)
+    names = [t["name"] for t in spec["data"] if t["type"] == "heatmap"]
+    assert any("CBP" in n for n in names)
+    assert any("CBP's typical waits for September" in (a.get("text") or "") for a in spec["layout"]["annotations"])

@@ -59,3 +59,13 @@ def test_outages_from_counts(capsys):
     assert sasabe["status"] == "candidate" and sasabe["first_month"] == "2023-11"
     rc, _, err = run(capsys, "outages", "--since", "yesterday-ish", "--counts")
     assert rc == 1 and "--since" in err
+
+
+def test_outages_default_reads_the_embedded_history(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("BORDERWATCH_HOME", str(tmp_path))
+    rc, out, _ = run(capsys, "outages", "--format", "json")
+    assert rc == 0
+    recs = json.loads(out)
+    assert recs and {r["status"] for r in recs} <= {"confirmed", "unrecorded", "unsupported"}
+    # the garitas change log writes a row only on change: 'stuck' cannot be judged there
+    assert not any(r["kind"] == "stuck" for r in recs)

@@ -74,3 +74,21 @@ def test_events_table_links_to_the_impact(snap):
     row = d[d["event"] == "Lukeville port of entry closed"].iloc[0]
     assert row["impact"] == "?impact=2023-12-lukeville-closure#closure-impact"
     assert d.loc[d["kind"] == "reopening", "impact"].isna().all()
+
+
+def test_page_bridge_level_and_outage_toggles():
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.query_params["impact"] = "2023-11-eagle-pass-bridge-1-suspension"
+    at.run()
+    assert not at.exception
+    radio = [r for r in at.radio if r.key == "w_impact_level"][0]
+    assert radio.value == "bridge"  # the sharper view where it exists
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    title = [s["layout"]["title"]["text"] for s in specs if "Bridge I" in (s["layout"].get("title", {}).get("text") or "")][0]
+    assert "about 118,094 fewer vehicles" in title.replace("<br>", " ")
+    toggles = {t.key: t for t in at.toggle}
+    assert {"w_count_candidates", "w_history_outages"} <= set(toggles)
+    toggles["w_count_candidates"].set_value(True).run()
+    assert not at.exception
+    frames = [d.value for d in at.dataframe]
+    assert any("events_line" in f.columns and (f["location"] == "Sasabe (BTS port 2606)").any() for f in frames)

@@ -29,7 +29,7 @@ TYPICAL_COLUMNS = ["weekday", "hour", "minutes"]
 
 
 def _panel(table: pd.DataFrame, *, zmax: float, yaxis: str, xaxis: str, show_scale: bool,
-           what: str, count_word: str) -> list[dict]:
+           what: str, count_word: str, tall: bool = False) -> list[dict]:
     grid = table.set_index(["weekday", "hour"])
     z, text, thin_z, thin_text, custom = [], [], [], [], []
     for wd in range(7):
@@ -61,7 +61,11 @@ def _panel(table: pd.DataFrame, *, zmax: float, yaxis: str, xaxis: str, show_sca
                 detail = "no readings"
             cr.append(f"{label}<br>{detail}")
         z.append(zr), text.append(tr), thin_z.append(thz), thin_text.append(tht), custom.append(cr)
-    common = dict(x=HOURS, y=list(WEEKDAYS), xaxis=xaxis, yaxis=yaxis, xgap=2, ygap=2,
+    x, y = HOURS, list(WEEKDAYS)
+    if tall:  # weekdays across, hours down: seven columns fit a phone
+        z, text, thin_z, thin_text, custom = ([list(col) for col in zip(*m)] for m in (z, text, thin_z, thin_text, custom))
+        x, y = list(WEEKDAYS), [f"{h}:00" for h in HOURS]
+    common = dict(x=x, y=y, xaxis=xaxis, yaxis=yaxis, xgap=2, ygap=2,
                   hovertemplate="%{customdata}<extra></extra>", customdata=custom)
     traces = [
         dict(type="heatmap", z=thin_z, text=thin_text, texttemplate="%{text}", textfont=dict(size=9),
@@ -69,8 +73,10 @@ def _panel(table: pd.DataFrame, *, zmax: float, yaxis: str, xaxis: str, show_sca
              name=f"fewer than {MIN_READINGS} readings", hoverongaps=False, **common),
         dict(type="heatmap", z=z, text=text, texttemplate="%{text}", textfont=dict(size=12),
              colorscale=COLORSCALE, zmin=0, zmax=zmax, showscale=show_scale, hoverongaps=False, name=what,
-             colorbar=dict(title=dict(text="Median wait<br>(minutes)", side="top"), thickness=14, len=0.8,
-                           outlinewidth=0, tickfont=dict(size=11)),
+             colorbar=(dict(title=dict(text="Median<br>wait<br>(min)", side="top"), thickness=10, len=0.5,
+                            y=1, yanchor="top", outlinewidth=0, tickfont=dict(size=10), xpad=4) if tall else
+                       dict(title=dict(text="Median wait<br>(minutes)", side="top"), thickness=14, len=0.8,
+                            outlinewidth=0, tickfont=dict(size=11))),
              **common),
     ]
     return traces
@@ -78,10 +84,11 @@ def _panel(table: pd.DataFrame, *, zmax: float, yaxis: str, xaxis: str, show_sca
 
 def make_best_time_figure(table: pd.DataFrame, *, typical: pd.DataFrame | None = None,
                           typical_title: str | None = None, tz_label: str = "local time",
-                          title: str | None = None, caption: str | None = None) -> go.Figure:
+                          title: str | None = None, caption: str | None = None, tall: bool = False) -> go.Figure:
     """The heatmap of ``table`` (``analysis.best_time.best_time_table``: weekday, hour, median_minutes,
     n_readings, shown, ...). ``typical`` (columns ``weekday, hour, minutes``: CBP's averages for the same
-    lane, already chosen for a month) adds a second panel below, with the same colour scale."""
+    lane, already chosen for a month) adds a second panel below, with the same colour scale. ``tall`` puts
+    the weekdays across and the hours down (narrow screens)."""
     ours = table.assign(value=table["median_minutes"].where(table["shown"]))
     vals = [float(v) for v in ours["value"].dropna()]
     theirs = None
@@ -90,9 +97,9 @@ def make_best_time_figure(table: pd.DataFrame, *, typical: pd.DataFrame | None =
         vals += [float(v) for v in theirs["value"].dropna()]
     zmax = max(vals + [30.0])
     traces = _panel(ours, zmax=zmax, xaxis="x", yaxis="y", show_scale=True, what="Median of our readings",
-                    count_word="readings")
+                    count_word="readings", tall=tall)
     panels = 2 if theirs is not None else 1
-    plot_h = 300
+    plot_h = 700 if tall else 300
     gap = 120
     top = (95 if title else 50) if typical is not None and len(typical) else (72 if title else 30)
     height = top + panels * plot_h + (panels - 1) * gap + 60
@@ -100,22 +107,25 @@ def make_best_time_figure(table: pd.DataFrame, *, typical: pd.DataFrame | None =
     height += margin_b - 60
     inner = panels * plot_h + (panels - 1) * gap
     axis = dict(type="category", showgrid=False, linecolor=GRID, ticks="")
+    hour_title = f"Hour of the day ({tz_label})"
     layout: dict = dict(
-        template=TEMPLATE, height=height, margin=dict(l=60, r=30, t=top, b=margin_b),
+        template=TEMPLATE, height=height, margin=dict(l=60 if not tall else 50, r=10 if tall else 30, t=top, b=margin_b),
         plot_bgcolor="white",
-        xaxis=dict(**axis, title=dict(text=f"Hour of the day ({tz_label})"), anchor="y"),
-        yaxis=dict(**axis, autorange="reversed", title=None,
+        xaxis=dict(**axis, title=dict(text=None if tall else hour_title), anchor="y", side="top" if tall else None),
+        yaxis=dict(**axis, autorange="reversed", title=dict(text=hour_title if tall else None),
                    domain=[1 - plot_h / inner, 1] if panels == 2 else [0, 1], anchor="x"),
         annotations=[],
     )
+    if not tall:
+        layout["xaxis"].pop("side")
     if theirs is not None:
         traces += _panel(theirs, zmax=zmax, xaxis="x2", yaxis="y2", show_scale=False,
-                         what="CBP's typical wait (average)", count_word="")
+                         what="CBP's typical wait (average)", count_word="", tall=tall)
         for t in traces[-2:]:
             t["hovertemplate"] = "%{customdata}<extra>CBP average</extra>"
-        layout["xaxis2"] = dict(**axis, title=dict(text=f"Hour of the day ({tz_label})"), anchor="y2")
-        layout["yaxis2"] = dict(**axis, autorange="reversed", title=None, domain=[0, plot_h / inner],
-                                anchor="x2")
+        layout["xaxis2"] = dict(**axis, title=dict(text=None if tall else hour_title), anchor="y2")
+        layout["yaxis2"] = dict(**axis, autorange="reversed", title=dict(text=hour_title if tall else None),
+                                domain=[0, plot_h / inner], anchor="x2")
         layout["annotations"].append(dict(
             text=f"<b>{typical_title or 'CBP typical waits'}</b>", x=0, y=plot_h / inner, yshift=8,
             xref="paper", yref="paper", xanchor="left", yanchor="bottom", showarrow=False,

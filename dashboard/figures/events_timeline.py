@@ -10,6 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ._events import crossing_names, crossings_text, date_span_text, domains, local_naive
+from ..safe_text import plotly_text as esc
 from .theme import (EVENT_STYLE, INK, MUTED, TEMPLATE, caption_annotation, event_style, legend_rows, new_figure,
                     title_layout, title_px)
 
@@ -24,6 +25,7 @@ LABEL_CHARS = 34
 
 def _label(title: str, where: str) -> str:
     from dashboard.chart_text import wrap
+    title, where = esc(title), esc(where)
     t = wrap(title, LABEL_CHARS)
     where = wrap(where, 48).replace("<br>", f"</span><br><span style='font-size:11px;color:{MUTED}'>")
     return f"{t}<br><span style='font-size:11px;color:{MUTED}'>{where}</span>" if where else t
@@ -91,9 +93,9 @@ def make_events_timeline_figure(events: pd.DataFrame, *, table: pd.DataFrame | N
             hover = []
             for r in part.to_dict("records"):
                 span = date_span_text(r["start"], None if r["ongoing"] else r["end"])
-                src = f"<br>Sources: {r['sources']}" if r["sources"] else ""
-                hover.append(f"<b>{r['label']}</b><br>{style['label']} · {r['crossings']}<br>{span}"
-                             f"<br>{r['summary']}{src}")
+                src = f"<br>Sources: {esc(r['sources'])}" if r["sources"] else ""
+                hover.append(f"<b>{esc(r['label'])}</b><br>{style['label']} · {esc(r['crossings'])}<br>{span}"
+                             f"<br>{esc(r['summary'])}{src}")
             common = dict(y=part["_y"].tolist(), name=style["label"], meta=kind, legendgroup=kind,
                           customdata=part["id"].tolist(), hovertext=hover,
                           hovertemplate="%{hovertext}<extra></extra>")

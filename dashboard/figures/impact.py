@@ -45,6 +45,9 @@ def panel_title(row: dict) -> str:
         if d is None or pd.isna(d):
             return f"<b>{name}</b> — closed: no complete count for the event's months"
         lo, hi = row["difference_high"], row["difference_low"]
+        if d < 0 and not pd.isna(lo) and lo >= 0:  # the band reaches zero or above: no measurable loss
+            return (f"<b>{name}</b> — closed: {_signed(d)} vs expected (band {_signed(hi)} to {_signed(lo)}): "
+                    "within normal variation")
         if d < 0:
             band = f" (band {_fmt(-lo)} to {_fmt(-hi)})" if not pd.isna(lo) else ""
             return f"<b>{name}</b> — closed: {_fmt(-d)} fewer than expected{band}"

@@ -31,6 +31,7 @@ import plotly.graph_objects as go
 
 from dashboard.regions import REGIONS
 
+from ..safe_text import plotly_text as esc
 from .theme import (INK, MUTED, STATUS_ORDER, STATUS_STYLE, TEMPLATE, caption_annotation, new_figure, records,
                     title_layout, title_px)
 
@@ -577,7 +578,7 @@ def make_status_map_figure(status: pd.DataFrame, crossings: pd.DataFrame, *, tab
                                meta="label-leaders", name="label leaders"))
         traces.append(dict(
             type="scattergeo", mode="text", lat=[x["lat"] for x in labels_at], lon=[x["lon"] for x in labels_at],
-            text=[x["text"] for x in labels_at], textposition=[x["textposition"] for x in labels_at],
+            text=[esc(x["text"]) for x in labels_at], textposition=[x["textposition"] for x in labels_at],
             ids=[x["crossing_id"] for x in labels_at],  # no customdata: not a clickable status point
             textfont=dict(size=12, color=INK, shadow="1px 1px 1px white, -1px -1px 1px white, "
                                                     "1px -1px 1px white, -1px 1px 1px white"),

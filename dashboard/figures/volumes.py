@@ -30,6 +30,8 @@ from plotly.subplots import make_subplots
 from loaders.bts import MEASURES
 
 from ._events import crossings_text, date_span_text, local_naive
+from ..safe_text import plotly_template as esc_t
+from ..safe_text import plotly_text as esc
 from .theme import (MEASURE_COLORS, MEASURE_DASH, MUTED, OKABE_ITO, TEMPLATE, caption_annotation, event_style,
                     legend_rows, merge_layout, new_figure, records, title_layout, title_px)
 
@@ -188,7 +190,7 @@ def event_shapes(events: pd.DataFrame | None, x0: pd.Timestamp, x1: pd.Timestamp
         start, end, kind = g["start"], g["end"], g["kind"]
         style = event_style(kind)
         d0, d1 = max(start, x0), min(end if end is not None else x1, x1)
-        name = f"{n} · {g['title']} — {date_span_text(start, end)}"
+        name = esc(f"{n} · {g['title']} — {date_span_text(start, end)}")
         form = "line" if g["line"] else "span"
         rows.append({"id": g["ids"][0], "ids": tuple(g["ids"]), "tag": str(n), "title": g["title"],
                      "kind": kind, "start": start, "end": end, "drawn_start": d0,
@@ -304,9 +306,9 @@ def make_volumes_figure(volumes: pd.DataFrame, *, table: pd.DataFrame | None = N
             color, dash = OKABE_ITO[i % len(OKABE_ITO)], ("solid", "dash", "dot", "dashdot")[(i // 8) % 4]
         traces.append(dict(
             type="scatter", mode="lines", x=_iso(part["month"]),
-            y=[None if pd.isna(x) else int(x) for x in part["value"]], name=str(series), meta=str(series),
+            y=[None if pd.isna(x) else int(x) for x in part["value"]], name=esc(series), meta=str(series),
             line=dict(color=color, width=2.2, dash=dash), connectgaps=False, **MONTH_PERIOD,
-            hovertemplate=f"<b>{series}</b><br>%{{x|%b %Y}}: %{{y:,}} {part['unit'].iloc[0]}<extra></extra>",
+            hovertemplate=f"<b>{esc_t(series)}</b><br>%{{x|%b %Y}}: %{{y:,}} {esc_t(part['unit'].iloc[0])}<extra></extra>",
         ))
     if "ports_missing" in table.columns:
         part = table[(table["ports_missing"].fillna(0) > 0).to_numpy() & table["value"].notna().to_numpy()]
@@ -464,14 +466,14 @@ def make_compare_figure(volumes: pd.DataFrame, *, table: pd.DataFrame | None = N
         for i, s in enumerate(names):
             part = table[table["series"] == s]
             traces.append(dict(type="scatter", mode="lines", x=_iso(part["month"]),
-                               y=[None if pd.isna(x) else float(x) for x in part[ycol]], name=s, meta=s,
+                               y=[None if pd.isna(x) else float(x) for x in part[ycol]], name=esc(s), meta=s,
                                connectgaps=False, **MONTH_PERIOD, line=dict(color=OKABE_ITO[i % 8], width=2.2,
                                                             dash=("solid", "dash", "dot", "dashdot")[(i // 8) % 4]),
-                               hovertemplate=f"<b>{s}</b><br>%{{x|%b %Y}}: %{{y:,}}<extra></extra>"))
+                               hovertemplate=f"<b>{esc_t(s)}</b><br>%{{x|%b %Y}}: %{{y:,}}<extra></extra>"))
         layout = _line_layout(title, 520, subtitle, names)
         ytitle = (f"{measure}, index ({index_to} = 100)" if index_to is not None
                   else f"{measure} ({unit} per month)")
-        layout["yaxis"] = dict(title=dict(text=ytitle), tickformat="~s" if index_to is None else None)
+        layout["yaxis"] = dict(title=dict(text=esc(ytitle)), tickformat="~s" if index_to is None else None)
         tag_rows = 0
         if x0 is not None:
             shapes, rows = event_shapes(events, x0, x1)
@@ -485,7 +487,7 @@ def make_compare_figure(volumes: pd.DataFrame, *, table: pd.DataFrame | None = N
         return _finish(traces, layout, caption, tag_rows=tag_rows)
 
     rows = -(-len(names) // columns)
-    fig = make_subplots(rows=rows, cols=columns, shared_xaxes=True, subplot_titles=names,
+    fig = make_subplots(rows=rows, cols=columns, shared_xaxes=True, subplot_titles=[esc(n) for n in names],
                         vertical_spacing=min(0.12, 0.5 / rows), horizontal_spacing=0.08)
     shapes: list[dict] = []
     marker_anns: list[dict] = []
@@ -494,9 +496,9 @@ def make_compare_figure(volumes: pd.DataFrame, *, table: pd.DataFrame | None = N
         part = table[table["series"] == s]
         fig.add_trace(go.Scatter(x=_iso(part["month"]),
                                  y=[None if pd.isna(x) else int(x) for x in part["value"]], mode="lines",
-                                 name=s, meta=s, connectgaps=False, showlegend=False, **MONTH_PERIOD,
+                                 name=esc(s), meta=s, connectgaps=False, showlegend=False, **MONTH_PERIOD,
                                  line=dict(color=OKABE_ITO[0], width=1.8),
-                                 hovertemplate=f"<b>{s}</b><br>%{{x|%b %Y}}: %{{y:,}} {unit}<extra></extra>"),
+                                 hovertemplate=f"<b>{esc_t(s)}</b><br>%{{x|%b %Y}}: %{{y:,}} {esc_t(unit)}<extra></extra>"),
                       row=r, col=c)
         k = "" if i == 0 else str(i + 1)
         sh, ev_rows = event_shapes(events, x0, x1, xref=f"x{k}", yref=f"y{k} domain", legend=(i == 0))
@@ -520,7 +522,7 @@ def make_compare_figure(volumes: pd.DataFrame, *, table: pd.DataFrame | None = N
         tags.extend(t)
     note_shift = 34 + (tag_rows * TAG_ROW_PX + 6 if tag_rows else 0)
     layout["annotations"] = list(fig.layout.annotations) + tags + marker_anns + [dict(
-        text=f"{measure} ({unit} per month); each panel has its own scale", xref="paper", yref="paper",
+        text=esc(f"{measure} ({unit} per month); each panel has its own scale"), xref="paper", yref="paper",
         x=0, y=1.0, yshift=note_shift, xanchor="left", yanchor="bottom", showarrow=False,
         font=dict(size=12, color=MUTED))]
     # title block, then the note (the event tags, which _finish makes room for, sit between note and panels)

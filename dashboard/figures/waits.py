@@ -10,6 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .status_map import LANE_LABELS, MODE_LABELS, _isna, _name, format_updated
+from ..safe_text import plotly_text as esc
 from .theme import INK, MUTED, TEMPLATE, caption_annotation, new_figure, title_layout, title_px
 
 #: Mode colours (Okabe-Ito) and patterns.
@@ -74,12 +75,12 @@ def make_waits_figure(waits: pd.DataFrame, *, table: pd.DataFrame | None = None,
                             line=dict(color=MUTED if stale else style["color"], width=1.5),
                             pattern=dict(shape="/" if stale else "", fgcolor=INK, size=6, solidity=0.25,
                                          fillmode="overlay")),
-                customdata=[[r["operational_status"], r["updated"]] for r in recs],
+                customdata=[[esc(r["operational_status"]), esc(r["updated"])] for r in recs],
                 hovertemplate="<b>%{y}</b><br>%{x} min (%{customdata[0]})<br>%{customdata[1]}<extra></extra>",
             ))
     anns = []
     for r in table[table["shown_as"] == "no reading"].to_dict("records"):
-        why = "" if _isna(r["operational_status"]) else f" ({r['operational_status']})"
+        why = "" if _isna(r["operational_status"]) else f" ({esc(r['operational_status'])})"
         anns.append(dict(x=0, y=r["row"], xref="x", yref="y", xanchor="left", showarrow=False,
                          text=f"<i>no reading{why}</i>" + (" · stale" if r["stale_reading"] else ""),
                          font=dict(size=12, color=MUTED)))

@@ -17,8 +17,9 @@ import streamlit as st
 
 from dashboard import history_views as hv
 from dashboard import views
+from dashboard.safe_text import md
 
-URL_KEYS = ("hcrossing", "hlane", "hfrom", "hto", "hat")
+URL_KEYS = ("hcrossing", "hlane", "hfrom", "hto", "hat", "htall")
 TABS = ("Best time to cross", "Wait trend", "SENTRI / Ready savings", "Fastest nearby", "Map at a past time",
         "Data quality")
 
@@ -93,11 +94,12 @@ def open_source() -> HistorySource | None:
         from dashboard.history_analysis_cli import read_readings_file
         return FrameSource(read_readings_file(Path(path)), label=path)
     try:
-        from history.store import Store
+        from history.embedded import open_history
     except ImportError:
         return None
     try:
-        return StoreSource(Store.open())
+        # the installation's store, seeded with the embedded history (data/history) on first use
+        return StoreSource(open_history())
     except Exception:  # noqa: BLE001 - a missing or unreadable store: the section says so
         return None
 
@@ -108,6 +110,16 @@ def _source() -> HistorySource | None:
 
 
 # ------------------------------------------------------------------ cached data and charts
+@st.cache_resource(max_entries=1, show_spinner=False)
+def _typical(data_dir: str):
+    """CBP's typical waits shipped in data/ (None when absent or unreadable: the panel is then left out)."""
+    try:
+        from loaders.cbp_typical import load_typical
+        return load_typical()
+    except Exception:  # noqa: BLE001 - an optional panel never breaks the section
+        return None
+
+
 @st.cache_resource(max_entries=8, show_spinner=False)
 def _latest(_src: HistorySource, revision: str, at: str | None) -> pd.DataFrame:
     return _src.latest(pd.Timestamp(at) if at else None)
@@ -134,7 +146,9 @@ def _chart(_src: HistorySource, _snap, snapshot_key: str, revision: str, name: s
         return hv.nearby_chart(_snap, latest, choice, revision, at=choice.at)
     r = _readings(_src, revision, choice.crossing_id, s(choice.start), s(choice.end))
     if name == "best_time":
-        return hv.best_time_chart(_snap, r, choice, revision)
+        typical, typical_title = hv.typical_panel(_typical(str(_snap.data_dir)), _snap, choice)
+        return hv.best_time_chart(_snap, r, choice, revision, tall=choice.tall, typical=typical,
+                                  typical_title=typical_title)
     if name == "trend":
         return hv.trend_chart(_snap, r, choice, revision)
     if name == "savings":
@@ -158,7 +172,8 @@ def url_state() -> dict[str, str]:
            "hfrom": ss["w_hfrom"].isoformat() if ss.get("w_hfrom") else None,
            "hto": ss["w_hto"].isoformat() if ss.get("w_hto") else None,
            "hat": (f"{ss['w_hat_date'].isoformat()}T{ss['w_hat_time'].strftime('%H:%M')}"
-                   if ss.get("w_hat_on") and ss.get("w_hat_date") and ss.get("w_hat_time") else None)}
+                   if ss.get("w_hat_on") and ss.get("w_hat_date") and ss.get("w_hat_time") else None),
+           "htall": "1" if ss.get("w_htall") else None}
     return {k: str(v) for k, v in now.items() if v and v != d.get(k)}
 
 
@@ -199,6 +214,8 @@ def _parse_url(crossings: list[str], lanes_by_crossing: dict[str, list[str]]) ->
                 ss[wkey] = dt.date.fromisoformat(url[key])
             except ValueError:
                 bad.append(f"{key}={url[key]} (use YYYY-MM-DD)")
+    if url.get("htall") in ("1", "true", "yes"):
+        ss["w_htall"] = True
     if url.get("hat"):
         try:
             t = pd.Timestamp(url["hat"])
@@ -233,7 +250,7 @@ def history_section(snap, f, export_ok: bool, chart_block, source: HistorySource
                 for c in crossings}
     _parse_url(crossings, lanes_by)
     for w in ss.pop("_h_warnings", []):
-        st.warning(f"Link: ignored {w}")
+        st.warning(f"Link: ignored {md(w)}")  # URL-derived: escaped
     if ss.get("w_hcrossing") not in crossings:
         ss["w_hcrossing"] = f.crossing if f.crossing in crossings else crossings[0]
     last_by = latest.groupby("crossing_id")["source_time"].max()
@@ -248,7 +265,7 @@ def history_section(snap, f, export_ok: bool, chart_block, source: HistorySource
     if want in lanes:
         ss["w_hlane"] = want
     elif want:
-        st.warning(f"Link: ignored hlane={want} (this crossing has no such lane in the history)")
+        st.warning(f"Link: ignored hlane={md(want)} (this crossing has no such lane in the history)")
     if ss.get("w_hlane") not in lanes:
         ss["w_hlane"] = lanes[0]
     c2.selectbox("Lane", lanes, key="w_hlane", format_func=hv.lane_menu_label)
@@ -282,10 +299,13 @@ def history_section(snap, f, export_ok: bool, chart_block, source: HistorySource
     t_best, t_trend, t_save, t_near, t_map, t_q = tabs
     if t_best.open:
         with t_best:
-            st.caption(f"Median of our readings per weekday and hour, {hv.tz_label(tz)}. A cell needs "
-                       f"{hv.best_time.MIN_READINGS} readings; fewer are left blank (grey shows how many), never "
-                       f"estimated.")
-            chart_block(_chart(src, snap, skey, revision, "best_time", choice), key="h_best_chart",
+            cols = st.columns([4, 1])
+            cols[0].caption(f"Median of our readings per weekday and hour, {hv.tz_label(tz)}. A cell needs "
+                            f"{hv.best_time.MIN_READINGS} readings; fewer are left blank (grey shows how many), never "
+                            f"estimated.")
+            cols[1].toggle("Tall layout", key="w_htall", help="Weekdays across, hours down: fits a phone screen")
+            tall = hv.HistoryChoice(**{**choice.__dict__, "tall": bool(ss.get("w_htall"))})
+            chart_block(_chart(src, snap, skey, revision, "best_time", tall), key="h_best_chart",
                         export_ok=export_ok)
     if t_trend.open:
         with t_trend:
@@ -312,13 +332,18 @@ def history_section(snap, f, export_ok: bool, chart_block, source: HistorySource
             st.info(f"Status **as of {views.fmt_local(at, tz)}** from the wait-time history: each lane's reading "
                     f"nearest before that time, judged with the live feed's freshness rules. "
                     f"{summary['crossings_with_reading']} crossings have a reading before then, "
-                    f"{summary['crossings_recent']} within 4 hours; the rest are unknown.",
+                    f"{summary['crossings_recent']} within {_usable_hours()}; the rest are unknown.",
                     icon=":material/history:")
             chart_block(spec, key="h_map_chart", export_ok=export_ok)
     if t_q.open:
         with t_q:
             table, card = _chart(src, snap, skey, revision, "quality", choice)
             _quality_card(table, card, tz)
+
+
+def _usable_hours() -> str:
+    from analysis.status import USABLE_FOR
+    return f"{USABLE_FOR.total_seconds() / 3600:g} hours"
 
 
 def snap_tz(snap, crossing_id: str) -> str:

@@ -58,6 +58,7 @@ def closure_section(snap, export_ok: bool, chart_block) -> None:
         st.caption("Monthly counts at the closed crossing and its nearest neighbours against what the same months "
                    "of earlier years lead one to expect.")
         outage_candidates(snap)
+        history_outages(snap)
         return
     try:
         imp = iv.impact_for(snap, event_id)
@@ -87,6 +88,7 @@ def closure_section(snap, export_ok: bool, chart_block) -> None:
     with st.expander("How this is computed, and its limits"):
         st.markdown(iv.METHOD_MD)
     outage_candidates(snap)
+    history_outages(snap)
 
 
 def outage_candidates(snap) -> None:
@@ -104,3 +106,54 @@ def outage_candidates(snap) -> None:
         st.dataframe(show.drop(columns=["status", "location_id"]), hide_index=True, width="stretch")
         st.caption("Wait-time outages (port turning Closed, all lanes closed, a crossing vanishing from the feed) "
                    "need the history store: `borderwatch outages` lists them with their evidence.")
+
+
+@st.cache_resource(max_entries=2, show_spinner="Looking for outages in the wait-time history…", ttl=300)
+def _history_outages(_snap, snapshot_key: str, revision: str) -> pd.DataFrame | None:
+    from analysis.outages import detect_outages
+    from analysis.reconcile import reconcile
+    readings = _history_readings()
+    if readings is None or readings.empty:
+        from dashboard.impact_cli import _embedded_readings
+        readings = _embedded_readings()
+    if readings is None or readings.empty:
+        return None
+    ids = dict(zip(_snap.crossings["port_number"], _snap.crossings["crossing_id"]))
+    hours = {ids[p]: h for p, h in zip(_snap.waits["port_number"], _snap.waits["hours"]) if p in ids and isinstance(h, str)}
+    from dashboard.impact_cli import stuck_is_meaningful
+    det = detect_outages(readings, crossings=_snap.crossings, hours=hours, detect_stuck=stuck_is_meaningful(readings))
+    return reconcile(det, _snap.events, _snap.crossings, readings)
+
+
+def _history_source():
+    try:
+        from dashboard.sections import history as wait_history
+    except ImportError:  # pragma: no cover - the history section is not installed
+        return None
+    return wait_history._source()
+
+
+def _history_readings() -> pd.DataFrame | None:
+    src = _history_source()
+    if src is None:
+        return None
+    frame = getattr(src, "_r", None)
+    if isinstance(frame, pd.DataFrame):
+        return frame
+    store = getattr(src, "store", None)
+    return store.readings() if store is not None else None
+
+
+def history_outages(snap) -> None:
+    """Detections in the wait-time history, reconciled with the registry (a toggle: computed on demand)."""
+    if not st.toggle("Outages nobody recorded: detections in the wait-time history", key="w_history_outages"):
+        return
+    src = _history_source()
+    table = _history_outages(snap, views.snapshot_key(snap), src.revision() if src is not None else "embedded")
+    if table is None or table.empty:
+        st.caption("No outage detected in the history (scheduled nightly closures are left out).")
+        return
+    st.caption("confirmed: an event of the registry covers it · unrecorded: a candidate for curation (copy the "
+               "pre-filled line into data/events.csv and add its source) · unsupported: an event during which "
+               "the history shows lanes working.")
+    st.dataframe(views.display_table(table), hide_index=True, width="stretch")

@@ -132,7 +132,7 @@ def test_repair_restores_the_legacy_old_folder(tmp_path):
     assert not (tmp_path / ".snapshot.old").exists() and not (tmp_path / ".snapshot.tmp").exists()
 
 
-KILL_LOOPS = int(os.environ.get("BORDERWATCH_FAULT_KILLS", "12"))
+KILL_LOOPS = int(os.environ.get("BORDERWATCH_FAULT_KILLS", "8"))
 
 
 @pytest.mark.parametrize("round_", range(KILL_LOOPS))
