@@ -563,7 +563,7 @@ def make_status_map_figure(status: pd.DataFrame, crossings: pd.DataFrame, *, tab
                                busiest=busiest) if not shown.empty else [])
     for lab in labels_at:
         if lab["crossing_id"] == selected:
-            lab["text"] = f"<b>{lab['text']}</b>"
+            pass  # drawn bold below (after escaping the name)
 
     if labels_at:
         leaders_lat: list[float | None] = []
@@ -578,7 +578,7 @@ def make_status_map_figure(status: pd.DataFrame, crossings: pd.DataFrame, *, tab
                                meta="label-leaders", name="label leaders"))
         traces.append(dict(
             type="scattergeo", mode="text", lat=[x["lat"] for x in labels_at], lon=[x["lon"] for x in labels_at],
-            text=[esc(x["text"]) for x in labels_at], textposition=[x["textposition"] for x in labels_at],
+            text=[f"<b>{esc(x['text'])}</b>" if x["crossing_id"] == selected else esc(x["text"]) for x in labels_at], textposition=[x["textposition"] for x in labels_at],
             ids=[x["crossing_id"] for x in labels_at],  # no customdata: not a clickable status point
             textfont=dict(size=12, color=INK, shadow="1px 1px 1px white, -1px -1px 1px white, "
                                                     "1px -1px 1px white, -1px 1px 1px white"),
