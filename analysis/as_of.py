@@ -66,8 +66,12 @@ def waits_as_of(readings: pd.DataFrame, crossings: pd.DataFrame, at: pd.Timestam
     local = [t.tz_convert(z) for t, z in zip(src, tz)]
     collected = pd.to_datetime(r["collected_at"], utc=True)
     retrieved = collected.where(collected <= r["at"], r["at"])
-    # A port is 'taken' when its latest reading was collected: the status function compares that with t.
-    port_status = r["port_status"].astype("string")
+    # port_status is one fact per port, as in a feed payload: lanes carried forward from an older state (a
+    # change log) can keep a stale 'Closed'. Take the port's newest reading, a lane with a number first.
+    has_num = r["operational_status"].isin(("no delay", "delay")) & r["delay_minutes"].notna()
+    newest = (r.assign(_n=has_num.astype(int)).sort_values(["source_time", "_n", "collected_at"], kind="stable")
+              .drop_duplicates("port_number", keep="last").set_index("port_number")["port_status"])
+    port_status = r["port_number"].map(newest).astype("string")
     frame = pd.DataFrame({
         "port_number": r["port_number"].astype(str).to_numpy(), "border": "Mexican Border",
         "port_name": c["port_name"].to_numpy(), "crossing_name": c["crossing_name"].to_numpy(),

@@ -16,6 +16,7 @@ How an end is seen (same JavaScript for both apps, installed with ``add_init_scr
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
 import signal
@@ -34,6 +35,7 @@ import psutil
 REPO = Path(__file__).resolve().parent.parent
 DASHBOARD_APP = REPO / "dashboard" / "app.py"
 FLOOR_SRC = Path(__file__).resolve().parent / "floor_app.py"
+FLOOR2_SRC = Path(__file__).resolve().parent / "floor2_app.py"
 TOPOJSON = REPO / "dashboard" / "static" / "topojson" / "north-america_50m.json"
 CHROMIUM = os.environ.get("BROWSER_PATH", "/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -41,6 +43,7 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
 VIEWPORT = {"width": 1400, "height": 1000}
 QUIET_MS = 300
 STATES = ["Texas", "Arizona", "California"]
+COLLECT_FEED = REPO / "data" / "cbp" / "bwtnew_2022-06-29.json"
 perf = time.perf_counter
 
 INIT_JS = r"""
@@ -143,6 +146,7 @@ def floor_dir() -> Path:
     """A temp dir holding floor_app.py and static/topojson/ (Streamlit serves static/ next to the script)."""
     d = Path(tempfile.mkdtemp(prefix="borderwatch-bench-floor-"))
     shutil.copy2(FLOOR_SRC, d / "floor_app.py")
+    shutil.copy2(FLOOR2_SRC, d / "floor2_app.py")
     (d / "static" / "topojson").mkdir(parents=True)
     shutil.copy2(TOPOJSON, d / "static" / "topojson" / TOPOJSON.name)
     return d
@@ -159,6 +163,8 @@ class Server:
     port: int = 0
     proc: subprocess.Popen | None = None
     started_at: float = 0.0
+    env: dict = field(default_factory=dict)
+    counts: dict = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -181,7 +187,7 @@ class Server:
         log = open(self.log_dir / f"{self.name}-{self.port}.log", "wb")
         self.started_at = perf()
         self.proc = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                     start_new_session=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                                     start_new_session=True, env={**os.environ, "PYTHONUNBUFFERED": "1", **self.env})
         log.close()
         _SERVERS.append(self)
 
@@ -375,48 +381,118 @@ DASH_PLAN = [(None, "Texas"), (None, "Arizona"), (None, "California"),
              ("AZ,CA", "Arizona"), ("TX,CA", "California"), ("TX,AZ", "Texas")]
 
 
-async def rerun(browser, dash: Server, flo: Server, n: int, res: Results) -> None:
+async def _dash_rerun(page, srv: Server, i: int, plan=DASH_PLAN) -> dict:
+    """The i-th change of ``plan`` on a chip-multiselect page (the dashboard or FLOOR-2): open the page at the
+    plan's URL state (new session), settle, remove the chip, time input -> script finished and charts quiet."""
+    q, chip = plan[i % len(plan)]
+    await page.goto(srv.url + (f"?state={q}" if q else ""), wait_until="commit")
+    await wait_ready(page, need_volume=True)
+    await arm(page)
+    await dashboard_remove_chip(page, chip)
+    r = await wait_rerun_end(page)
+    await page.keyboard.press("Escape")
+    return r
+
+
+def _round(d: dict) -> dict:
+    return {k: (round(v, 1) if isinstance(v, float) else v) for k, v in d.items()}
+
+
+async def rerun(browser, dash: Server, flo: Server, flo2: Server | None, n: int, res: Results) -> None:
     """One warm context per app; each repetition opens the page (new session), waits till it settles, then
-    makes one change through the widget and times input -> script finished and charts quiet."""
+    makes one change through the widget and times input -> script finished and charts quiet. Dashboard,
+    FLOOR and FLOOR-2 take turns in every repetition (order rotated)."""
     dctx, dpage = await new_page(browser)
     fctx, fpage = await new_page(browser)
-    value, floor, vdet, fdet = [], [], [], []
+    f2ctx, f2page = await new_page(browser)
+    value, floor, floor2, vdet, fdet, f2det = [], [], [], [], [], []
     try:
         for i in range(n):
-            # dashboard: remove a chip from the States multiselect
-            q, chip = DASH_PLAN[i % len(DASH_PLAN)]
-            await dpage.goto(dash.url + (f"?state={q}" if q else ""), wait_until="commit")
-            await wait_ready(dpage, need_volume=True)
-            await arm(dpage)
-            await dashboard_remove_chip(dpage, chip)
-            r = await wait_rerun_end(dpage)
-            value.append(r["ms"] / 1e3)
-            vdet.append(r)
-            await dpage.keyboard.press("Escape")
-            log(f"rerun dashboard #{i + 1} (state={q or 'all'} minus {chip}): {r['ms']:.0f} ms "
-                f"(script {r['script_ms']:.0f} ms, charts {r['chart_ms']:.0f} ms)")
-            # floor: pick another option in the selectbox
-            await fpage.goto(flo.url, wait_until="commit")
-            await wait_ready(fpage, need_volume=False)
-            cur = await floor_current(fpage)
-            nxt = STATES[(STATES.index(cur) + 1 + i % 2) % 3] if cur in STATES else STATES[1]
-            await floor_open_select(fpage)
-            await arm(fpage)
-            await floor_pick(fpage, nxt)
-            r = await wait_rerun_end(fpage)
-            floor.append(r["ms"] / 1e3)
-            fdet.append(r)
-            log(f"rerun floor #{i + 1} ({cur} -> {nxt}): {r['ms']:.0f} ms")
+            kinds = ["dashboard", "floor", "floor2"][: 3 if flo2 else 2]
+            kinds = kinds[i % len(kinds):] + kinds[: i % len(kinds)]
+            for kind in kinds:
+                if kind == "dashboard":
+                    r = await _dash_rerun(dpage, dash, i)
+                    value.append(r["ms"] / 1e3)
+                    vdet.append(r)
+                    q, chip = DASH_PLAN[i % len(DASH_PLAN)]
+                    log(f"rerun dashboard #{i + 1} (state={q or 'all'} minus {chip}): {r['ms']:.0f} ms "
+                        f"(script {r['script_ms']:.0f} ms, charts {r['chart_ms']:.0f} ms)")
+                elif kind == "floor2":
+                    r = await _dash_rerun(f2page, flo2, i)
+                    floor2.append(r["ms"] / 1e3)
+                    f2det.append(r)
+                    log(f"rerun FLOOR-2 #{i + 1}: {r['ms']:.0f} ms")
+                else:
+                    # floor: pick another option in the selectbox
+                    await fpage.goto(flo.url, wait_until="commit")
+                    await wait_ready(fpage, need_volume=False)
+                    cur = await floor_current(fpage)
+                    nxt = STATES[(STATES.index(cur) + 1 + i % 2) % 3] if cur in STATES else STATES[1]
+                    await floor_open_select(fpage)
+                    await arm(fpage)
+                    await floor_pick(fpage, nxt)
+                    r = await wait_rerun_end(fpage)
+                    floor.append(r["ms"] / 1e3)
+                    fdet.append(r)
+                    log(f"rerun floor #{i + 1} ({cur} -> {nxt}): {r['ms']:.0f} ms")
     finally:
-        await dctx.close()
-        await fctx.close()
+        for c in (dctx, fctx, f2ctx):
+            await c.close()
+    legend = ("ms after the pointerdown: request_ms = rerun request sent on the WebSocket, first/last_msg_ms "
+              "= first/last server message, script_ms = notRunning seen, chart_ms = last chart mutation")
     res.put("rerun", value, floor, plan=[f"state={q or 'all'} minus {c}" for q, c in DASH_PLAN[:n]],
-            per_run=[{k: (round(v, 1) if isinstance(v, float) else v) for k, v in d.items()} for d in vdet],
-            floor_per_run=[{k: (round(v, 1) if isinstance(v, float) else v) for k, v in d.items()} for d in fdet],
+            per_run=[_round(d) for d in vdet], floor_per_run=[_round(d) for d in fdet],
             median_ms=_median_dict(vdet), floor_median_ms=_median_dict(fdet),
-            fallback_ends=sum(d["fallback"] for d in vdet + fdet),
-            legend="ms after the pointerdown: request_ms = rerun request sent on the WebSocket, first/last_msg_ms "
-                   "= first/last server message, script_ms = notRunning seen, chart_ms = last chart mutation")
+            fallback_ends=sum(d["fallback"] for d in vdet + fdet), legend=legend)
+    if flo2:
+        res.put("rerun_floor2", value, floor2, per_run=[_round(d) for d in f2det],
+                floor_median_ms=_median_dict(f2det), fallback_ends=sum(d["fallback"] for d in f2det),
+                counts=flo2.counts, legend=legend)
+
+
+async def rerun_collect(browser, dash: Server, n: int, res: Results, quiet: list[float]) -> None:
+    """The dashboard's cold rerun (the second half of the plan: also unseen combinations) while
+    ``borderwatch collect --every 1`` writes to the server's own history store (same BORDERWATCH_HOME)."""
+    cmd = [sys.executable, "-m", "dashboard.cli", "collect", "--every", "1", "--source", str(COLLECT_FEED)]
+    log_path = dash.log_dir / "collector.log"
+    with open(log_path, "wb") as lg:
+        proc = subprocess.Popen(cmd, cwd=REPO, stdout=lg, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                start_new_session=True, env={**os.environ, **dash.env})
+    ctx, page = await new_page(browser)
+    value, det = [], []
+    try:
+        await asyncio.sleep(3)   # the collector is up and polling
+        if proc.poll() is not None:
+            raise RuntimeError(f"collector exited {proc.returncode}: {log_path.read_text()[-500:]}")
+        for i in range(n):
+            r = await _dash_rerun(page, dash, i + 3)
+            value.append(r["ms"] / 1e3)
+            det.append(r)
+            log(f"rerun with collector #{i + 1}: {r['ms']:.0f} ms")
+    finally:
+        await ctx.close()
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=10)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            os.killpg(proc.pid, signal.SIGKILL)
+    res.put("rerun_collect", value, quiet, per_run=[_round(d) for d in det], collector=" ".join(cmd[2:]),
+            collector_exit=proc.returncode, plan=[f"state={q or 'all'} minus {c}" for q, c in DASH_PLAN[3:3 + n]])
+
+
+async def trace(browser, dash: Server, flo: Server, res: Results, n: int = 2) -> None:
+    """bench.trace_rerun's main-thread trace of n dashboard and n FLOOR reruns (info row)."""
+    from .trace_rerun import measure
+
+    out = {}
+    for which, srv in (("dashboard", dash), ("floor", flo)):
+        traces, files = await measure(browser, srv, which, n)
+        out[which] = {"busy_ms": [t["busy_ms"] for t in traces], "rerun_ms": [t["rerun_ms"] for t in traces],
+                      "buckets_ms": [{k: round(v, 1) for k, v in t["buckets_ms"].items()} for t in traces],
+                      "js_ms_per_file": {k: round(v / n, 1) for k, v in files.most_common(8)}}
+    res.put("trace", [x / 1e3 for x in out["dashboard"]["busy_ms"]], [x / 1e3 for x in out["floor"]["busy_ms"]],
+            **out)
 
 
 async def _chain_runs(pages, dash: Server, n: int, log_label: str) -> tuple[list[float], int]:
@@ -487,7 +563,7 @@ async def run_browser(which: set[str], n: int, sessions: int, log_dir: Path, res
     from playwright.async_api import async_playwright
 
     fdir = floor_dir()
-    dash = flo = None
+    dash = flo = flo2 = None
     try:
         async with async_playwright() as pw:
             browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True,
@@ -496,27 +572,42 @@ async def run_browser(which: set[str], n: int, sessions: int, log_dir: Path, res
             try:
                 if "startup" in which:
                     await _guard(res, "startup", startup(browser, n, log_dir, fdir, res))
-                shared = which & {"warm_load", "rerun", "rss", "concurrent"}
+                shared = which & {"warm_load", "rerun", "rss", "concurrent", "rerun_collect", "trace"}
                 if shared:
-                    dash = Server("dashboard", DASHBOARD_APP, log_dir)
+                    home = Path(tempfile.mkdtemp(prefix="borderwatch-bench-home-"))
+                    seeded = seed_history(home)
+                    log(f"history store seeded with the embedded history in {home}: {seeded}")
+                    dash = Server("dashboard", DASHBOARD_APP, log_dir, env={"BORDERWATCH_HOME": str(home)})
                     flo = Server("floor", fdir / "floor_app.py", log_dir)
-                    dash.start()
-                    flo.start()
-                    await dash.wait_healthy(120)
-                    await flo.wait_healthy(120)
+                    servers = [dash, flo]
+                    if "rerun" in which:
+                        counts = floor2_counts()
+                        flo2 = Server("floor2", fdir / "floor2_app.py", log_dir, counts=counts,
+                                      env={"BORDERWATCH_FLOOR2": json.dumps(counts)})
+                        servers.append(flo2)
+                    for srv in servers:
+                        srv.start()
+                    for srv in servers:
+                        await srv.wait_healthy(120)
                     # first page per server: data loaded, caches filled; the RSS figure is read right after
-                    for srv in (dash, flo):
+                    for srv in servers:
                         ctx, page = await new_page(browser)
                         try:
                             await page.goto(srv.url, wait_until="commit")
-                            await wait_ready(page, need_volume=srv is dash, timeout=120)
+                            await wait_ready(page, need_volume=srv is not flo, timeout=120)
                         finally:
                             await ctx.close()
                     mem_d, mem_f = dash.memory_mb(), flo.memory_mb()
                     if "warm_load" in which:
                         await _guard(res, "warm_load", warm_load(browser, dash, flo, n, res))
                     if "rerun" in which:
-                        await _guard(res, "rerun", rerun(browser, dash, flo, n, res))
+                        await _guard(res, "rerun", rerun(browser, dash, flo, flo2, n, res))
+                        flo2.stop()
+                    if "rerun_collect" in which:
+                        quiet = res.rows.get("rerun", {}).get("samples", [])
+                        await _guard(res, "rerun_collect", rerun_collect(browser, dash, min(n, 3), res, quiet))
+                    if "trace" in which:
+                        await _guard(res, "trace", trace(browser, dash, flo, res))
                     if "concurrent" in which:
                         await _guard(res, "concurrent", concurrent(browser, dash, flo, n, sessions, res))
                     if "rss" in which:
@@ -531,15 +622,33 @@ async def run_browser(which: set[str], n: int, sessions: int, log_dir: Path, res
                                 anon_mb=round(mem_d["anon_mb"], 1), floor_anon_mb=round(mem_f["anon_mb"], 1),
                                 file_backed_mb=round(mem_d["file_mb"], 1),
                                 floor_file_backed_mb=round(mem_f["file_mb"], 1),
-                                processes=end_d["processes"])
+                                processes=end_d["processes"], history_store=seeded)
             finally:
                 await browser.close()
     finally:
-        for s in (dash, flo):
+        for s in (dash, flo, flo2):
             if s is not None:
                 s.stop()
         stop_all_servers()
         shutil.rmtree(fdir, ignore_errors=True)
+
+
+def floor2_counts() -> dict:
+    """The dashboard's default-figure sizes for FLOOR-2 (bench.floor_counts, in a fresh process)."""
+    out = subprocess.run([sys.executable, "-m", "bench.floor_counts"], cwd=REPO, capture_output=True, text=True,
+                         timeout=180, check=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def seed_history(home: Path) -> str:
+    """Seed a fresh BORDERWATCH_HOME's history store with the embedded history (as the CLI's first use does),
+    so the server's page reads it; returns the reading count."""
+    code = ("from history.embedded import open_history; s = open_history(); print(s.count()); s.close()")
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "BORDERWATCH_HOME": str(home)})
+    if out.returncode != 0:
+        raise RuntimeError(f"seeding the history store failed: {out.stderr.strip()[-500:]}")
+    return f"{out.stdout.strip().splitlines()[-1]} rows"
 
 
 async def _guard(res: Results, name: str, coro) -> None:

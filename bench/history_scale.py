@@ -13,8 +13,8 @@ runs each, medians, every figure against its floor measured in the same run:
 - heatmap: ``wait_histogram`` + exact medians, San Ysidro passenger standard, whole history (target < 100 ms)
   vs a plain indexed SELECT;
 - latest reading per lane: ``Store.latest()`` (target < 50 ms) vs the same indexed SELECT.
-Prints one JSON object (and writes it to ``--json``). Not wired into ``python -m bench`` (the bench harness owns
-that); rows are shaped like its figures.
+Prints one JSON object (and writes it to ``--json``). ``python -m bench`` runs :func:`measure` in its worker
+(figures ``history_*``).
 """
 from __future__ import annotations
 
@@ -46,6 +46,16 @@ def main(argv=None) -> int:
     ap.add_argument("--n", type=int, default=5)
     ap.add_argument("--json")
     args = ap.parse_args(argv)
+    out = measure(args)
+    text = json.dumps(out, indent=1)
+    print(text)
+    if args.json:
+        Path(args.json).write_text(text + "\n")
+    return 0
+
+
+def measure(args) -> dict:
+    """Every figure (``args``: years, db, n); also what :mod:`bench.worker` calls."""
 
     from history.imports import import_path
     from history.imports.exported import read as read_export
@@ -82,24 +92,20 @@ def main(argv=None) -> int:
         it = iter(files)
         out["collect_ms"], out["collect_runs"] = _median_ms(
             lambda: time_collect_one_feed(store, next(it), crossings), args.n)
-    out["collect_floor_ms"], _ = _median_ms(lambda: floor_executemany(store, 178), args.n)
+    out["collect_floor_ms"], out["collect_floor_runs"] = _median_ms(lambda: floor_executemany(store, 178), args.n)
     garitas = REPO.parent / "shared/data/history/garitas_2026-08/garitas_cbp_changelog_2026-08-19_to_2026-08-22.csv"
     if garitas.is_file():
         t0 = time.perf_counter()
         res = import_path(store, garitas, crossings=crossings, show_progress=False)
         out["import_first_s"], out["import_rows_added"] = round(time.perf_counter() - t0, 2), res.rows_added
-        out["import_again_ms"], _ = _median_ms(
+        out["import_again_ms"], out["import_again_runs"] = _median_ms(
             lambda: import_path(store, garitas, crossings=crossings, show_progress=False), max(1, args.n // 2))
-        out["import_floor_ms"], _ = _median_ms(lambda: floor_executemany(store, 14050), args.n)
+        out["import_floor_ms"], out["import_floor_runs"] = _median_ms(lambda: floor_executemany(store, 14050), args.n)
     out["heatmap_ms"], out["heatmap_runs"] = _median_ms(lambda: heatmap_query(store), args.n)
     out["latest_ms"], out["latest_runs"] = _median_ms(lambda: latest_query(store), args.n)
-    out["select_floor_ms"], _ = _median_ms(lambda: floor_indexed_select(store), args.n)
+    out["select_floor_ms"], out["select_floor_runs"] = _median_ms(lambda: floor_indexed_select(store), args.n)
     store.close()
-    text = json.dumps(out, indent=1)
-    print(text)
-    if args.json:
-        Path(args.json).write_text(text + "\n")
-    return 0
+    return out
 
 
 if __name__ == "__main__":

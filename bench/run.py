@@ -1,7 +1,8 @@
 """``python -m bench``: run every figure, print the table, write bench/results.json.
 
 Options: ``--quick`` (n=2, smoke), ``--only NAME[,NAME...]``, ``--n N``, ``--sessions N``, ``--out PATH``.
-Names: bts, snapshot, cbp, apptest, export, startup, warm_load, rerun, rss, concurrent.
+Names: see ORDER (``python -m bench --help``). ``python -m bench.table --write-readme`` puts the results
+into README.md.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import json
 import os
 import platform
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -45,7 +47,7 @@ SPEC: dict[str, tuple[str, str, Target, str | None, str]] = {
     "warm_load": ("warm page load, fresh context -> map drawn", "s", Target("ratio", 1.3), "FLOOR app",
                   "server already serving; new browser context each time (plotly.js compiled again in "
                   "both), t0 before page.goto, end when the map's basemap + markers are drawn."),
-    "rerun": ("browser rerun after a States change (cold filter)", "s", Target("ratio", 1.5),
+    "rerun": ("browser rerun after a States change (cold filter) vs FLOOR", "s", Target("ratio", 2),
               "FLOOR selectbox change",
               "page opened (new session) and settled; remove a chip of the States multiselect (chip close "
               "button); from the pointerdown to stApp data-test-script-state back at notRunning and no "
@@ -61,14 +63,56 @@ SPEC: dict[str, tuple[str, str, Target, str | None, str]] = {
     "rss": ("server peak RSS, all data loaded, page drawn", "MB", Target("delta", 150), "FLOOR app",
             "psutil over the streamlit process tree, VmHWM summed, right after the first page is drawn "
             "(later peak in details)."),
-    "concurrent": ("browser rerun, 8 concurrent sessions", "s", Target("ratio", 3), "1 session",
+    "rerun_floor2": ("browser rerun after a States change (cold filter) vs FLOOR-2", "s", Target("ratio", 1.3),
+                     "FLOOR-2 chip removed",
+                     "the same dashboard reruns as 'rerun' vs FLOOR-2 (floor2_app.py: a scattergeo on the same "
+                     "basemap with the dashboard's default map's marker count and a line chart with its default "
+                     "volumes chart's points and shapes, synthetic, no data work), driven by the same States chip "
+                     "removal and URL plan; dashboard, FLOOR and FLOOR-2 take turns in each repetition."),
+    "rerun_collect": ("browser rerun while a collector writes to the same store", "s", Target("info"),
+                      "same rerun, no collector",
+                      "borderwatch collect --every 1 --source data/cbp/bwtnew_2022-06-29.json (a saved feed: "
+                      "each poll logs and keeps its payload; the readings dedupe after the first) on the "
+                      "dashboard server's BORDERWATCH_HOME while the dashboard reruns to unseen combinations "
+                      "(second half of the plan); floor = the 'rerun' samples of the same run."),
+    "trace": ("rerun main-thread busy time (Chrome trace)", "s", Target("info"), "FLOOR",
+              "bench.trace_rerun.measure, 2 reruns each (plan combinations already cached by 'rerun'): renderer "
+              "main thread busy time from pointerdown to charts settled; buckets and JS per file in details."),
+    "rss": ("server peak RSS, embedded history loaded, page drawn", "MB", Target("delta", 150), "FLOOR app",
+            "psutil over the streamlit process tree, VmHWM summed, right after the first page is drawn "
+            "(later peak in details); the dashboard's BORDERWATCH_HOME is a fresh directory whose history store "
+            "is seeded with the embedded history before the server starts, so the page reads it."),
+    "concurrent": ("8 concurrent sessions: dashboard's 8/1 ratio vs FLOOR's", "x", Target("ratio", 1.2),
+                   "FLOOR 8/1 ratio",
                    "8 browser contexts in one Chromium, each removes the same States chip at the same "
-                   "time; median per-session rerun (as in 'rerun') vs the same chain with 1 session. "
-                   "Filter combinations are cached for both."),
+                   "time; median per-session rerun (as in 'rerun') / the same chain with 1 session; the "
+                   "FLOOR through the same 1 vs 8 sessions in the same run. Filter combinations cached."),
+    "history_collect": ("history: collect one feed (178 rows), 10-year scale store", "ms", Target("ratio", 3),
+                        "executemany 178 rows", "bench.history_scale: collect_once of the real 2022 feed with "
+                        "its dates moved past the scale history's end vs a plain executemany of as many rows."),
+    "history_import": ("history: import the garitas archive again (dedupe), scale store", "ms", Target("info"),
+                       "executemany 14,050 rows", "bench.history_scale: import_path of the garitas change log "
+                       "(14,050 states) into the scale store; first import (adds rows) in details."),
+    "history_heatmap": ("history: best-time heatmap query, 10-year scale store", "ms", Target("abs", 100),
+                        "indexed SELECT", "bench.history_scale.heatmap_query: wait_histogram + exact medians, "
+                        "San Ysidro passenger standard, whole history vs a plain indexed SELECT."),
+    "history_latest": ("history: latest reading per lane, 10-year scale store", "ms", Target("abs", 50),
+                       "indexed SELECT", "Store.latest() on the scale store vs the same indexed SELECT."),
+    "impact": ("impact table, Lukeville Dec 2023 (cold)", "ms", Target("info"), None,
+               "fresh process, snapshot loaded (untimed): first impact_views.impact_for(snap, "
+               "'2023-12-lukeville-closure') (closure counts + event_impact); cached repeat: next row."),
+    "export_batch": ("batch export: every chart for TX, AZ, CA, all three (one Renderer)", "s/image",
+                     Target("info"), None,
+                     "views.all_charts for 4 state filters (16 charts) through dashboard.export.export_figures "
+                     "with one Renderer, files written; seconds per image over n batches after a first batch "
+                     "(browser start) reported in details."),
 }
-ORDER = ["bts", "snapshot", "cbp", "apptest", "export", "startup", "warm_load", "rerun", "rss", "concurrent"]
-WORKER = {"bts", "snapshot", "cbp", "apptest", "export"}
-BROWSER = {"startup", "warm_load", "rerun", "rss", "concurrent"}
+ORDER = ["bts", "snapshot", "cbp", "apptest", "export", "export_batch", "impact", "history_collect",
+         "history_import", "history_heatmap", "history_latest", "startup", "warm_load", "rerun", "rerun_floor2",
+         "rerun_collect", "trace", "rss", "concurrent"]
+WORKER = {"bts", "snapshot", "cbp", "apptest", "export", "export_batch", "impact", "history"}
+HISTORY = ["history_collect", "history_import", "history_heatmap", "history_latest"]
+BROWSER = {"startup", "warm_load", "rerun", "rerun_floor2", "rerun_collect", "trace", "rss", "concurrent"}
 
 
 def machine_info() -> dict:
@@ -134,6 +178,23 @@ def _kill_group(pid: int) -> None:
         pass
 
 
+def _history_rows(h: dict, rows: dict[str, Row]) -> None:
+    """The history worker's one measurement -> its four rows (samples are per-run ms, floors in the same run)."""
+    spec = {"history_collect": ("collect_runs", "collect_floor_runs"),
+            "history_import": ("import_again_runs", "import_floor_runs"),
+            "history_heatmap": ("heatmap_runs", "select_floor_runs"),
+            "history_latest": ("latest_runs", "select_floor_runs")}
+    common = {k: h.get(k) for k in ("scale_rows", "years", "build_s", "label")}
+    for name, r in rows.items():
+        v, f = spec[name]
+        r.samples, r.floor_samples = h.get(v) or [], h.get(f) or []
+        r.details = dict(common)
+        if name == "history_import":
+            r.details.update(import_first_s=h.get("import_first_s"), import_rows_added=h.get("import_rows_added"))
+        if not r.samples:
+            r.error = f"not measured ({v} missing)"
+
+
 # ------------------------------------------------------------------ table
 def fmt(x, unit: str | None = None) -> str:
     if x is None:
@@ -192,6 +253,16 @@ def main(argv: list[str] | None = None) -> int:
         return rows.setdefault(name, Row(title, unit, target, floor_label=floor_label, method=method))
 
     extra_rows: list[Row] = []
+    if any(x in only for x in HISTORY):
+        t0 = time.perf_counter()
+        try:
+            h = run_worker("history", n, a.quick, timeout=1800)["details"]
+            _history_rows(h, {x: row(x) for x in HISTORY if x in only})
+        except Exception as exc:  # noqa: BLE001
+            for x in HISTORY:
+                if x in only:
+                    row(x).error = f"{type(exc).__name__}: {exc}"
+        print(f"  history: done in {time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
     for name in [x for x in ORDER if x in only and x in WORKER]:
         t0 = time.perf_counter()
         r = row(name)
@@ -209,12 +280,18 @@ def main(argv: list[str] | None = None) -> int:
             extra_rows.append(Row("export: first image (browser start included)", "s", Target("info"),
                                   samples=[r.details["first_image_s"]],
                                   method="first Renderer.render of the run; one sample"))
+        if name == "impact" and not r.error:
+            extra_rows.append(Row("impact table, Lukeville Dec 2023 (cached)", "ms", Target("info"),
+                                  samples=r.details["cached_samples_ms"],
+                                  method="impact_views.impact_for again in the same process (the page's memo)"))
         if name == "apptest" and not r.error:
             extra_rows.append(Row("AppTest rerun, same change again (cached)", "ms", Target("info"),
                                   samples=r.details["cached_repeat_samples_ms"],
                                   method="the same set_value changes repeated; the app's caches hit"))
 
     browser_names = {x for x in only if x in BROWSER}
+    if browser_names & {"rerun_floor2", "rerun_collect"}:
+        browser_names.add("rerun")  # they share the rerun figure's runs
     if browser_names:
         t0 = time.perf_counter()
         res = Results()
@@ -234,11 +311,19 @@ def main(argv: list[str] | None = None) -> int:
                 r.error = res.errors[name]
             elif not got:
                 r.error = "not measured"
-        got = res.rows.get("concurrent_floor")
-        if got:
+        got, fgot = res.rows.get("concurrent"), res.rows.get("concurrent_floor")
+        if got and fgot and "concurrent" in rows and not rows["concurrent"].error:
+            med = statistics.median
+            r = rows["concurrent"]
+            r.samples = [med(got["samples"]) / med(got["floor_samples"])]
+            r.floor_samples = [med(fgot["samples"]) / med(fgot["floor_samples"])]
+            r.details = {"dashboard": got["details"], "floor": fgot["details"]}
+            extra_rows.append(Row(f"dashboard: browser rerun, {a.sessions} concurrent sessions", "s",
+                                  Target("info"), samples=got["samples"], floor_samples=got["floor_samples"],
+                                  floor_label="1 session", method="per-session reruns of the 'concurrent' row"))
             extra_rows.append(Row(f"FLOOR: browser rerun, {a.sessions} concurrent sessions", "s", Target("info"),
-                                  samples=got["samples"], floor_samples=got["floor_samples"],
-                                  floor_label="FLOOR 1 session", details=got["details"],
+                                  samples=fgot["samples"], floor_samples=fgot["floor_samples"],
+                                  floor_label="FLOOR 1 session", details=fgot["details"],
                                   method="the FLOOR app through the same 1 vs N sessions: what N pages cost "
                                          "this machine, for reading the dashboard's ratio"))
         print(f"  browser figures: done in {time.perf_counter() - t0:.1f} s (server logs in {log_dir})",

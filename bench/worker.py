@@ -209,6 +209,76 @@ def bench_export(n: int, warm_n: int = 10, oneoff_n: int = 3) -> dict:
                         "oneoff_images": oneoff_n}}
 
 
+# ------------------------------------------------------------------ history (scale test store)
+def bench_history(n: int) -> dict:
+    """bench.history_scale.measure on the ten-year SCALE TEST store (built once into bench/.work, reused)."""
+    from types import SimpleNamespace
+
+    from .history_scale import measure
+
+    years = float(os.environ.get("BORDERWATCH_BENCH_SCALE_YEARS", "10"))
+    out = measure(SimpleNamespace(years=years, db=None, n=n))
+    return {"samples": [], "floor_samples": [], "details": out}
+
+
+# ------------------------------------------------------------------ impact
+IMPACT_EVENT = "2023-12-lukeville-closure"
+
+
+def bench_impact_once() -> dict:
+    """In a fresh process (the snapshot loaded, untimed): the first impact table for the event (cold: the
+    closure counts and the analysis), then the page's memoised call again (cached)."""
+    from dashboard import impact_views
+    from loaders.snapshot import load_snapshot
+
+    snap = load_snapshot()
+    cold, imp = _timed(lambda: impact_views.impact_for(snap, IMPACT_EVENT))
+    cached = [_timed(lambda: impact_views.impact_for(snap, IMPACT_EVENT))[0] for _ in range(5)]
+    return {"cold": cold, "cached": cached, "summary_rows": len(imp.summary)}
+
+
+def bench_impact(n: int) -> dict:
+    cold, cached, rows = [], [], None
+    for _ in range(n):
+        out = _run_self("impact_once", 1, timeout=180)
+        cold.append(out["cold"] * 1e3)
+        cached.extend(x * 1e3 for x in out["cached"])
+        rows = out["summary_rows"]
+    return {"samples": cold, "floor_samples": [],
+            "details": {"event": IMPACT_EVENT, "summary_rows": rows, "cached_samples_ms": cached}}
+
+
+# ------------------------------------------------------------------ batch export
+BATCH_STATES = ["TX", "AZ", "CA", "TX,AZ,CA"]
+
+
+def bench_export_batch(n: int) -> dict:
+    """Every chart of the page (views.all_charts) for TX, AZ, CA and all three, through one Renderer
+    (dashboard.export.export_figures, files written): seconds per image, n batches; the Renderer's start
+    is in the first batch only (first batch reported in details)."""
+    from dashboard import views
+    from dashboard.export import Renderer, export_figures
+    from dashboard.filters import Filters
+    from loaders.snapshot import load_snapshot
+
+    snap = load_snapshot()
+    figs = {}
+    for st in BATCH_STATES:
+        f = Filters.from_query({"state": st})
+        for name, spec in views.all_charts(snap, f).items():
+            figs[f"{st.replace(',', '-')}-{name}"] = spec.figure
+    per_image, batches = [], []
+    with Renderer() as r, tempfile.TemporaryDirectory() as tmp:
+        for i in range(n + 1):
+            t, paths = _timed(lambda: export_figures(figs, out_dir=Path(tmp) / f"b{i}", fmt="png", renderer=r))
+            batches.append(round(t, 3))
+            if i:
+                per_image.append(t / len(figs))
+    return {"samples": per_image, "floor_samples": [],
+            "details": {"images": len(figs), "names": sorted(figs), "batch_s": batches,
+                        "first_batch_s_incl_browser_start": batches[0]}}
+
+
 # ------------------------------------------------------------------ plumbing
 def _run_self(name: str, n: int, timeout: float) -> dict:
     proc = subprocess.run([sys.executable, "-m", "bench.worker", name, "--n", str(n)], cwd=REPO,
@@ -228,8 +298,11 @@ def main(argv: list[str] | None = None) -> int:
         out = bench_export(a.n, warm_n=10, oneoff_n=1 if a.quick else 3)
     elif a.name == "snapshot_once":
         out = bench_snapshot_once()
+    elif a.name == "impact_once":
+        out = bench_impact_once()
     else:
-        out = {"bts": bench_bts, "snapshot": bench_snapshot, "cbp": bench_cbp, "apptest": bench_apptest}[a.name](a.n)
+        out = {"bts": bench_bts, "snapshot": bench_snapshot, "cbp": bench_cbp, "apptest": bench_apptest,
+               "history": bench_history, "impact": bench_impact, "export_batch": bench_export_batch}[a.name](a.n)
     sys.stdout.write("\n" + json.dumps(out, default=str) + "\n")
     sys.stdout.flush()
     return 0

@@ -256,3 +256,16 @@ def test_as_of_wall_clock_per_crossing(readings, crossings):
     assert (a["at"] == pd.Timestamp("2026-09-02T14:30Z")).all()  # 07:30 PDT
     with pytest.raises(ValueError, match="crossings table"):
         as_of.readings_as_of(readings, pd.Timestamp("2026-09-02 07:30"))
+
+
+def test_as_of_port_status_is_one_fact_per_port(readings, crossings):
+    """Lanes carried forward from a night closure may still say 'Closed' beside a lane reading a number at
+    the same time (the garitas change log does): the port is open, as one feed payload would say."""
+    at = pd.Timestamp("2026-08-25T20:30Z")
+    r = readings[(readings["crossing_id"] == "ca-tecate") & (readings["source_time"] == pd.Timestamp("2026-08-25T20:00Z"))]
+    stale = r.iloc[[1]].assign(port_status=pd.array(["Closed"], dtype="string"),
+                               operational_status=pd.array(["Update Pending"], dtype="string"),
+                               delay_minutes=pd.array([pd.NA], dtype="Int64"))
+    frame = pd.concat([r.iloc[[0]], stale])
+    w = as_of.waits_as_of(frame, crossings, at)
+    assert set(w["port_status"]) == {"Open"} and not w["stale_reading"].any()
