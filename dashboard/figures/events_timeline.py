@@ -128,7 +128,8 @@ def make_events_timeline_figure(events: pd.DataFrame, *, table: pd.DataFrame | N
         anns.append(dict(text="No events in this selection", x=0.5, y=0.5, xref="paper", yref="paper",
                          showarrow=False, font=dict(size=15, color=MUTED)))
     lines = max([y.count("<br>") + 1 for y in ylabels] or [2])
-    plot_h = (22 + 13 * lines) * max(n, 2)
+    # rows grow with their wrapped labels, but the image stays under the export's 8000 px limit
+    plot_h = int(min(22 + 13 * lines, max(30, 6800 / max(n, 1))) * max(n, 2))
     kinds_shown = [event_style(k)["label"] for k in kinds]
     legend_h = 21 * legend_rows(["Kind"] + kinds_shown, 1200 - 60) + 10
     # title block, then the kinds legend, then the "as of" label on the plot's top edge
