@@ -72,9 +72,15 @@ def live_waits(_crossings: pd.DataFrame, snapshot_id: str, feed_url: str,
     """The live CBP feed, re-fetched at most every 5 minutes; given up on within a few seconds when the
     network is not there (loaders.auto_source), raising BorderwatchError with the reason."""
     from loaders.auto_source import try_live_waits
-    waits, reason = try_live_waits(_crossings, previous=_previous)
+    # st.cache_data keeps only successes: a failure is remembered for live.FAILURE_TTL_S so that a dead
+    # feed costs one timeout, not one per rerun or per click on "Live" (dashboard/live.py).
+    key = f"{feed_url}|{snapshot_id}"
+    remembered = live.recent_failure(key)
+    if remembered:
+        raise BorderwatchError(remembered)
+    waits, reason = try_live_waits(_crossings, settings=live.page_settings(), previous=_previous)
     if waits is None:
-        raise BorderwatchError(reason or "no answer")
+        raise BorderwatchError(live.remember_failure(key, reason or "no answer"))
     return waits
 
 

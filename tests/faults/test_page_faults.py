@@ -2,8 +2,6 @@
 timeout, not one per rerun."""
 from __future__ import annotations
 
-import time
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -35,6 +33,12 @@ CASES = [
 ]
 
 
+def _live_banner(at) -> str | None:
+    """The one plain banner the page shows when the live feed failed (a warning, not an error)."""
+    texts = [w.value for w in at.warning if "live CBP feed could not be reached" in w.value]
+    return texts[0] if texts else None
+
+
 @pytest.mark.parametrize("cid,route,needle", CASES, ids=[c[0] for c in CASES])
 def test_dead_live_feed_costs_one_timeout(cid, route, needle, server, env, page):
     import json
@@ -47,17 +51,19 @@ def test_dead_live_feed_costs_one_timeout(cid, route, needle, server, env, page)
     before = _metrics(page)
     page.sidebar.radio[0].set_value("live").run()
     assert not page.exception
-    errors = [e.value for e in page.error]
-    assert any("Data source unavailable" in e and any(n in e.lower() for n in needle.split("|"))
-               for e in errors), errors
+    banner = _live_banner(page)
+    assert banner and any(n in banner.lower() for n in needle.split("|")), [w.value for w in page.warning]
+    assert page.sidebar.radio[0].value == "embedded"  # the source control is back on the snapshot
     assert _metrics(page) == before  # the last good data (the snapshot) is still shown
     hits = server.hits.get(path, 0)
-    t0 = time.monotonic()
+    assert hits >= 1
+    # Choosing Live again within the failure's TTL does not fetch again: a dead feed costs one timeout.
     for _ in range(3):
-        page.run()
-    assert time.monotonic() - t0 < 6  # three reruns, no new fetch
+        page.sidebar.radio[0].set_value("live").run()
+        assert not page.exception
+        assert _live_banner(page)
+        assert page.sidebar.radio[0].value == "embedded"
     assert server.hits.get(path, 0) == hits
-    assert any("Data source unavailable" in e.value for e in page.error)
 
 
 def test_failure_is_forgotten_after_its_ttl():
