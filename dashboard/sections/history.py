@@ -245,9 +245,8 @@ def history_section(snap, f, export_ok: bool, chart_block, source: HistorySource
         return
     ss = st.session_state
     crossings = sorted(set(latest["crossing_id"].dropna()), key=lambda c: views.crossing_label(snap, c))
-    lanes_by = {c: [hv.lane_key(m, ln) for m, ln in hv.LANES
-                    if ((latest["crossing_id"] == c) & (latest["mode"] == m) & (latest["lane"] == ln)).any()]
-                for c in crossings}
+    present = set(latest[["crossing_id", "mode", "lane"]].dropna().itertuples(index=False, name=None))
+    lanes_by = {c: [hv.lane_key(m, ln) for m, ln in hv.LANES if (c, m, ln) in present] for c in crossings}
     _parse_url(crossings, lanes_by)
     for w in ss.pop("_h_warnings", []):
         st.warning(f"Link: ignored {md(w)}")  # URL-derived: escaped
