@@ -12,6 +12,11 @@ os.environ.setdefault("BORDERWATCH_VALIDATE_FIGURES", "1")
 # the live CBP feed first (tests/test_live_default.py covers that path against a local server). Inherited
 # by every server and CLI a test starts.
 os.environ.setdefault("BORDERWATCH_OFFLINE", "1")
+# Never write the user's own ~/.local/share/borderwatch (history store, refreshed snapshot): one private
+# home for the run; tests that need their own set BORDERWATCH_HOME themselves.
+if "BORDERWATCH_HOME" not in os.environ:
+    import tempfile
+    os.environ["BORDERWATCH_HOME"] = tempfile.mkdtemp(prefix="borderwatch-test-home-")
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = Path(os.environ.get("BORDERWATCH_SHARED_DATA", ROOT.parent / "shared" / "data"))

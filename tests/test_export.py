@@ -201,7 +201,7 @@ def test_basemap_comes_from_the_topojson_folder(tmp_path):
         t0 = time.perf_counter()
         with pytest.raises(export.ExportError, match=r"topojson.*file://.*usa_50m\.json"):
             r.render(geo_figure())
-        assert time.perf_counter() - t0 < 15
+        assert time.perf_counter() - t0 < 90  # 'at once' vs a CDN fetch that hangs; generous on a busy machine
         assert png_ihdr(r.render(bar_figure(), width=200, height=100)) == (200, 100)  # still usable
 
 
@@ -412,14 +412,14 @@ def test_export_works_inside_a_namespace_with_only_loopback():
     script = NETNS_SCRIPT.format(root=str(ROOT))
     cmd = ["unshare", "--net", "sh", "-c", 'ip link set lo up && exec "$0" -c "$1"', sys.executable, script]
     t0 = time.perf_counter()
-    res = subprocess.run(cmd, capture_output=True, text=True, timeout=90, cwd=ROOT)
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=ROOT)
     wall = time.perf_counter() - t0
     assert res.returncode == 0, res.stderr[-3000:]
     out = json.loads(res.stdout.strip().splitlines()[-1])
     assert out["outside"] in {"ENETUNREACH", "EHOSTUNREACH"}, out  # the namespace really is cut off
     assert out["land"] > 0.25  # basemap came from the local topojson
     assert "<svg" in out["svg"] and out["pdf"] == "%PDF-"
-    assert out["seconds"] < 30 and wall < 60
+    assert out["seconds"] < 150 and wall < 280  # no hang (a busy 2-core machine took 34 s)
 
 
 class RecordingProxy:
