@@ -39,14 +39,17 @@ def write_frame(df, fmt: str, out=None) -> None:
         out.write(flat.to_string(index=False) + "\n" if len(flat) else "(no rows)\n")
 
 
-def _states(value: str | None) -> tuple[str, ...]:
-    if not value:
-        return STATES
-    states = tuple(s.strip().upper() for s in value.split(",") if s.strip())
-    bad = [s for s in states if s not in STATES]
+def _choices(value: str, allowed: tuple[str, ...], flag: str, what: str, norm) -> tuple[str, ...]:
+    """A comma-separated flag value, each item normalised by ``norm`` and checked against ``allowed``."""
+    items = tuple(norm(v.strip()) for v in value.split(",") if v.strip())
+    bad = [v for v in items if v not in allowed]
     if bad:
-        raise BorderwatchError(f"--state: unknown state(s) {', '.join(bad)}; choose from {', '.join(STATES)}")
-    return states
+        raise BorderwatchError(f"{flag}: unknown {what}(s) {', '.join(bad)}; choose from {', '.join(allowed)}")
+    return items
+
+
+def _states(value: str | None) -> tuple[str, ...]:
+    return _choices(value, STATES, "--state", "state", str.upper) if value else STATES
 
 
 def _list(value: str | None) -> list[str] | None:
@@ -110,13 +113,7 @@ STATUS_MODES = ("passenger", "pedestrian", "commercial", "rail")
 
 
 def _modes(value: str | None) -> tuple[str, ...] | None:
-    if not value:
-        return None
-    modes = tuple(m.strip().lower() for m in value.split(",") if m.strip())
-    bad = [m for m in modes if m not in STATUS_MODES]
-    if bad:
-        raise BorderwatchError(f"--mode: unknown mode(s) {', '.join(bad)}; choose from {', '.join(STATUS_MODES)}")
-    return modes
+    return _choices(value, STATUS_MODES, "--mode", "mode", str.lower) if value else None
 
 
 def cmd_status(args) -> int:
