@@ -15,6 +15,9 @@ from loaders.schema import WAITS_COLUMNS, conform
 
 from .readings import latest_revisions
 
+#: Statuses that carry a number; the feed dates only these (garitas 2026-08: 6,713 of 6,713 dated, 0 of 1,088
+#: Lanes Closed / Update Pending rows).
+NUMBERED = frozenset({"no delay", "delay"})
 AS_OF_COLUMNS = ["crossing_id", "port_number", "mode", "lane", "source_time", "collected_at", "age",
                  "operational_status", "delay_minutes", "lanes_open", "port_status", "source"]
 
@@ -64,6 +67,12 @@ def waits_as_of(readings: pd.DataFrame, crossings: pd.DataFrame, at: pd.Timestam
     tz = c["tz"].astype(str).to_numpy()
     src = pd.to_datetime(r["source_time"], utc=True)
     local = [t.tz_convert(z) for t, z in zip(src, tz)]
+    # CBP never dates a flag (Lanes Closed / Update Pending): the store gave it the crossing's newest update
+    # time, else the feed time (history.schema). Handed on undated, the status rules date it as they date
+    # the live feed's: by the crossing's dated readings, and never when it has none.
+    dated = r["operational_status"].isin(tuple(NUMBERED)).fillna(False).to_numpy()
+    upd_utc = src.where(dated, pd.NaT)
+    upd_local = [t if d else pd.NaT for t, d in zip(local, dated)]
     collected = pd.to_datetime(r["collected_at"], utc=True)
     retrieved = collected.where(collected <= r["at"], r["at"])
     # port_status is one fact per port, as in a feed payload: lanes carried forward from an older state (a
@@ -82,7 +91,7 @@ def waits_as_of(readings: pd.DataFrame, crossings: pd.DataFrame, at: pd.Timestam
         "delay_minutes": r["delay_minutes"].astype("Int64").to_numpy(),
         "lanes_open": r["lanes_open"].astype("Int64").to_numpy(),
         "max_lanes": pd.array([pd.NA] * len(r), dtype="Int64"),
-        "updated_at": local, "updated_at_utc": src.to_numpy(), "feed_time": local,
+        "updated_at": upd_local, "updated_at_utc": upd_utc.to_numpy(), "feed_time": local,
         "retrieved_at": retrieved.to_numpy(), "feed_instant": retrieved.to_numpy(),
         "stale_reading": (port_status == "Closed").fillna(False).to_numpy(),
     })

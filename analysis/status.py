@@ -19,8 +19,10 @@ A **mode** at ``t`` is, first rule that applies:
 A reading is **usable** at ``t`` when its time lies within :data:`USABLE_FOR` (4 h) before ``t`` (and no
 more than :data:`EARLY_TOLERANCE` after it). A reading's time is its update time, but never later than the
 feed instant (CBP stamps run ahead of the feed); an undated flag (``Lanes Closed`` has no update time) takes
-the time of the crossing's newest dated reading (the feed instant when it has none), so it never looks newer
-than the dated readings. Readings older than :data:`AGE_FLAG_AFTER` (90 min) are flagged "as of 2 h 32 min
+the time of the crossing's newest dated reading, so it never looks newer than the dated readings. A crossing
+none of whose lanes has an update time is dated by nothing: its lanes are unknown ("no update time in the
+feed"), never current at the feed instant; only ``port_status`` Closed (rule 2, a fact of the feed instant)
+speaks for it. Readings older than :data:`AGE_FLAG_AFTER` (90 min) are flagged "as of 2 h 32 min
 ago". A mode the crossings reference does not list joins only when the feed has a live reading for it.
 Active partial-closure events restrict a mode (note) and make the crossing partial.
 
@@ -137,14 +139,15 @@ def _northbound(ev: dict) -> bool:
 # ------------------------------------------------------------------------------------------------ readings
 def _reading_times(w: pd.DataFrame) -> pd.DataFrame:
     """Per lane row: ``feed`` (the feed instant, UTC) and ``as_of`` (the reading's time, UTC): the update
-    time capped at the feed instant; for undated rows the crossing's newest dated reading, else the feed."""
+    time capped at the feed instant; for undated rows the crossing's newest dated reading, else NaT (nothing
+    dates a crossing whose lanes all lack an update time: its readings are never current)."""
     feed = w["feed_instant"] if "feed_instant" in w.columns else w["retrieved_at"]
     feed = feed.where(feed.notna(), w["retrieved_at"])
     feed = pd.to_datetime(feed, utc=True).groupby(w["port_number"]).transform("max")
     upd = pd.to_datetime(w["updated_at_utc"], utc=True)
     dated = upd.where(upd.isna() | feed.isna() | (upd <= feed), feed)
     newest = dated.groupby(w["port_number"]).transform("max")
-    as_of = dated.where(dated.notna(), newest.where(newest.notna(), feed))
+    as_of = dated.where(dated.notna(), newest)  # no dated lane at the crossing: NaT, never the feed instant
     return pd.DataFrame({"feed": feed, "as_of": as_of}, index=w.index)
 
 
@@ -160,7 +163,7 @@ def _add_reading_times(g: list[dict]) -> None:
         x["_as_of"] = pd.NaT if _na(u) else (u if _na(feed) or u <= feed else feed)
         if not _na(x["_as_of"]):
             dated.append(x["_as_of"])
-    fill = max(dated) if dated else feed
+    fill = max(dated) if dated else pd.NaT  # no dated lane: nothing dates the crossing's readings
     for x in g:
         if _na(x["_as_of"]):
             x["_as_of"] = fill
@@ -350,6 +353,10 @@ def _feed_crossing_modes(base: dict, g: list[dict], r: dict | None, evs: list[di
     capture_text = fmt_capture(feed, tz) if not _na(feed) else "none"
     port_status = str(g[0]["port_status"])
     posted = parse_hours(hours)
+    # No lane of the crossing has an update time (its lanes read Lanes Closed / Update Pending, which CBP
+    # never dates): nothing says when the flags were true, so they are not current at any t. port_status
+    # (a fact of the feed instant, rule 2) still speaks.
+    undated_ok = any(not _na(x["updated_at_utc"]) for x in g)
     for x in g:
         op = x["operational_status"] if isinstance(x["operational_status"], str) else "N/A"
         x["_op"] = op
@@ -419,6 +426,9 @@ def _feed_crossing_modes(base: dict, g: list[dict], r: dict | None, evs: list[di
             reason = "CBP: update pending"
         elif all(bool(x["stale_reading"]) for x in m):
             reason = "CBP: readings of a closed port"
+        elif not undated_ok:
+            flags = sorted({x["_op"] for x in m if x["_live"]} or {x["_op"] for x in m})
+            reason = f"no update time in the feed (every lane undated: {', '.join(flags)})"
         else:
             olds = [x["_as_of"] for x in m if x["_live"] and not _na(x["_as_of"])]
             reason = (f"no reading within {_hours_text(usable_for)} (newest {fmt_capture(max(olds), tz)})"

@@ -6,7 +6,12 @@ analysis: one row per crossing x mode x lane x *source* update time x revision.
 - ``source_time`` is CBP's own update time for the lane (``update_time`` resolved in the crossing's zone).
   A lane the feed shows without an update time (``Lanes Closed``, ``Update Pending``) takes the newest update
   time of the same crossing in the same payload, else the payload's feed time, else the collection time:
-  its state is the state "as of the crossing's last update".
+  its state is the state "as of the crossing's last update". A crossing none of whose lanes is dated in the
+  payload (every lane ``Lanes Closed`` / ``Update Pending``: CBP never dates those) is still stored, at the
+  feed time: it is what the feed said at that instant, and its ``port_status`` Closed (a night closure) is a
+  fact of that instant the map must keep. That time does not date the flags: :func:`analysis.as_of.waits_as_of`
+  hands ``Lanes Closed`` / ``Update Pending`` to the status rules without an update time, so a crossing with
+  no dated lane is unknown from history exactly as from the live feed (closed only by ``port_status``).
 - ``collected_at`` is when we first saw that value (poll time, or the archive's own capture time).
 - ``revision`` 0 is the first value seen for (port_number, mode, lane, measure, source_time); a different
   value seen later for the same source time is kept as revision 1, 2, ... (never an overwrite). Seeing a value

@@ -317,3 +317,103 @@ def test_southbound_only_events_close_nothing(waits_2022, crossings, events):
     ev2 = ev.assign(start=pd.Timestamp("2022-06-01", tz="America/Phoenix"), end=pd.NaT)
     now = by_id(crossing_status(waits_2022, ev2, crossings, AS_OF_2022, states=("AZ",)))
     assert "passenger" in now.loc["az-lukeville", "modes_open"]
+
+
+# ------------------------------------------------------------------------------------------- no dated lane
+UNDATED_CAPTURE = pd.Timestamp("2026-08-20T08:07:41Z")  # garitas: 01:07 PDT, Calexico East all 'Lanes Closed'
+
+
+def test_crossing_without_any_dated_lane_is_unknown_not_closed(shared_data, crossings):
+    """Real full feed state (garitas change log): Calexico East (250301) reads 'Lanes Closed' on all six lanes,
+    none with an update time, port_status Open, in 19 captures from 2026-08-19 14:15Z to 08-20 12:02Z (day and
+    night). Nothing dates those flags: unknown, saying why, and none of its lanes counts as current. A
+    port_status Closed port with undated lanes (Tecate at night) stays closed: port_status is the feed's own
+    word at the feed instant."""
+    waits = state_at(shared_data, UNDATED_CAPTURE, crossings)
+    ce = waits[waits["port_number"] == "250301"]
+    assert len(ce) == 6 and set(ce["operational_status"]) == {"Lanes Closed"} and ce["updated_at_utc"].isna().all()
+    st = by_id(crossing_status(waits, None, crossings, UNDATED_CAPTURE, include_reference_only=False))
+    r = st.loc["ca-calexico-east"]
+    assert r["status"] == "unknown" and r["port_status"] == "Open"
+    assert r["reason"] == "no update time in the feed (every lane undated: Lanes Closed)"
+    assert pd.isna(r["updated_at"])
+    from analysis.status import current_readings
+    assert not current_readings(waits, UNDATED_CAPTURE)[ce.index].any()
+    assert st.loc["ca-tecate", "status"] == "closed"
+    assert st.loc["ca-tecate", "reason"] == "all modes closed: CBP: port closed (port_status Closed)"
+    tc = waits[waits["port_number"] == "250501"]
+    assert tc["updated_at_utc"].isna().all() and set(tc["port_status"]) == {"Closed"}
+
+
+def test_no_dated_lane_never_closes_over_57_real_captures(shared_data, crossings):
+    """Every crossing x capture of the August 2026 change log whose lanes are all undated and whose port is
+    Open is unknown (60 of them were 'closed' or 'partial' when undated flags took the feed instant); every
+    one whose port_status is Closed stays closed."""
+    seen = {"open-port": 0, "closed-port": 0}
+    changed = {}
+    for cap in captures(shared_data):
+        waits = state_at(shared_data, cap, crossings)
+        w = waits[waits["operational_status"].fillna("N/A") != "N/A"]
+        undated = w.groupby("port_number")["updated_at_utc"].apply(lambda s: s.isna().all())
+        st = crossing_status(waits, None, crossings, cap, include_reference_only=False).set_index("port_number")
+        for pn in undated[undated].index:
+            if st.loc[pn, "port_status"] == "Closed":
+                seen["closed-port"] += 1
+                assert st.loc[pn, "status"] == "closed", (cap, pn)
+                continue
+            seen["open-port"] += 1
+            assert st.loc[pn, "status"] == "unknown", (cap, pn, st.loc[pn, "reason"])
+            if "no update time in the feed" in st.loc[pn, "reason"]:
+                changed[st.loc[pn, "crossing_id"]] = changed.get(st.loc[pn, "crossing_id"], 0) + 1
+    assert changed == {"ca-calexico-east": 19, "tx-brownsville-los-indios": 10, "tx-laredo-colombia": 9,
+                       "tx-hidalgo-anzalduas": 9, "tx-pharr": 8, "ca-san-ysidro-pedwest": 5}
+    assert seen["open-port"] > sum(changed.values())  # the rest read 'Update Pending' everywhere
+
+
+@pytest.mark.parametrize("blank", [None, ""])
+def test_real_2022_feed_with_every_update_time_blank_is_unknown(shared_data, crossings, evidence_crossings, blank):
+    """The real 2022 payload with Douglas's update times removed (JSON null, or the feed's own ''): nothing
+    dates Douglas's readings any more, so it is unknown, not 'open at the feed instant'; the other crossings
+    keep their status."""
+    payload = json.loads((shared_data / "cbp/bwtnew_2022-06-29.json").read_text(encoding="utf-8"))
+    for c in payload:
+        if c["port_number"] == "260101":
+            for group in ("passenger_vehicle_lanes", "pedestrian_lanes", "commercial_vehicle_lanes"):
+                for lane in c[group].values():
+                    if isinstance(lane, dict):
+                        lane["update_time"] = blank
+    waits = parse_cbp(json.dumps(payload), source="bwtnew_2022-06-29.json (Douglas undated)",
+                      zones=port_zones(crossings), retrieved_at=AS_OF_2022)
+    assert waits.loc[waits["port_number"] == "260101", "updated_at_utc"].isna().all()
+    st = by_id(crossing_status(waits, None, evidence_crossings, AS_OF_2022, states=("AZ",)))
+    assert st.loc["az-douglas", "status"] == "unknown"
+    assert "no update time in the feed (every lane undated: " in st.loc["az-douglas", "reason"]
+    assert st.loc["az-douglas", "modes_open"] == () and st.loc["az-douglas", "modes_closed"] == ()
+    before = by_id(crossing_status(read_cbp(shared_data / "cbp/bwtnew_2022-06-29.json", zones=port_zones(crossings),
+                                            retrieved_at=AS_OF_2022), None, evidence_crossings, AS_OF_2022,
+                                   states=("AZ",)))
+    assert before.loc["az-douglas", "status"] == "partial"
+    others = [c for c in st.index if c != "az-douglas"]
+    assert (st.loc[others, "status"] == before.loc[others, "status"]).all()
+
+
+def test_history_judges_a_crossing_without_dated_lanes_like_the_live_feed(shared_data, crossings):
+    """Stored from the same real capture (history.ingest keeps the undated lanes at the feed time) and read
+    back as of that time, Calexico East is unknown as from the feed, and Tecate's port_status Closed still
+    closes it; every crossing gets the same status from history as from the feed."""
+    from analysis.as_of import waits_as_of
+    from history.ingest import waits_to_readings
+    waits = state_at(shared_data, UNDATED_CAPTURE, crossings)
+    readings = waits_to_readings(waits, crossings=crossings, source="garitas-changelog").frame
+    stored = readings[readings["port_number"] == "250301"]
+    assert len(stored) == 6 and (stored["source_time"] == UNDATED_CAPTURE).all()  # feed time: kept, not dated
+    at = UNDATED_CAPTURE + pd.Timedelta(minutes=5)
+    hist = by_id(crossing_status(waits_as_of(readings, crossings, at), None, crossings, at,
+                                 include_reference_only=False))
+    live = by_id(crossing_status(waits, None, crossings, at, include_reference_only=False))
+    assert hist.loc["ca-calexico-east", "status"] == live.loc["ca-calexico-east", "status"] == "unknown"
+    assert "no update time in the feed" in hist.loc["ca-calexico-east", "reason"]
+    assert hist.loc["ca-tecate", "status"] == "closed"
+    same = hist.index.intersection(live.index)
+    diff = {c: (hist.loc[c, "status"], live.loc[c, "status"]) for c in same if hist.loc[c, "status"] != live.loc[c, "status"]}
+    assert not diff
