@@ -2,9 +2,12 @@
 archive handed to the section in place of the store (the store has its own tests)."""
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -130,3 +133,107 @@ def test_heatmap_has_cbp_typical_panel_for_san_ysidro(with_history):
     names = [t["name"] for t in spec["data"] if t["type"] == "heatmap"]
     assert any("CBP" in n for n in names)
     assert any("CBP's typical waits for September" in (a.get("text") or "") for a in spec["layout"]["annotations"])
+
+
+# ------------------------------------------------------------------ caching: per store revision, never stale
+def _store_with(readings, path, crossings):
+    from history.store import Store
+    store = Store.open(f"sqlite:///{path}", crossings=crossings)
+    _add(store, readings)
+    return store
+
+
+def _add(store, readings):
+    cols = [c for c in readings.columns if c not in ("revision", "poll_id")]
+    with store.write() as conn:
+        poll = store.start_poll(conn, "import", "test")
+        store.add_readings(conn, readings[cols], poll_id=poll)
+    return poll
+
+
+def _caption(spec) -> str:
+    text = " ".join(a.get("text") or "" for a in spec["layout"].get("annotations", []))
+    return re.sub(r"\s*<br>\s*", " ", text)  # captions are wrapped for the image
+
+
+def test_new_reading_in_the_store_shows_on_the_next_run(shared_data, tmp_path, snapshot, monkeypatch):
+    """The section caches its menus and charts per store revision: a reading added by a poll (a new
+    revision) is on the page at the next rerun, in the crossing menu and in the heatmap."""
+    from dashboard.sections import history
+    readings = sd_readings(shared_data)
+    sy = readings[(readings["crossing_id"] == "ca-san-ysidro") & (readings["mode"] == "passenger")
+                  & (readings["lane"] == "standard")]
+    last = sy["source_time"].max()
+    store = _store_with(readings, tmp_path / "h.sqlite3", snapshot.crossings)
+    src = history.StoreSource(store)
+    monkeypatch.setattr(history, "open_source", lambda: src)
+    history._source.clear()
+    try:
+        at = new_app(hcrossing="ca-san-ysidro", hfrom="2026-08-25", hto="2026-10-11")
+        assert not at.exception, at.exception
+        rev0 = src.revision()
+        menu0 = at.selectbox(key="w_hcrossing").options
+        cap0 = _caption(heatmap(at))
+        label0 = next(o for o in menu0 if o.startswith("San Ysidro"))
+        assert f"last reading {last.tz_convert('America/Los_Angeles'):%Y-%m-%d %H:%M}" in label0
+        # a States change elsewhere on the page: same revision, same heatmap
+        at.sidebar.multiselect[0].set_value(["CA"]).run()
+        assert _caption(heatmap(at)) == cap0
+
+        new = sy[sy["source_time"] == last].copy()
+        new["source_time"] = last + pd.Timedelta(minutes=15)
+        new["collected_at"] = new["source_time"] + pd.Timedelta(minutes=2)
+        new["operational_status"] = "delay"
+        new["delay_minutes"] = pd.array([55] * len(new), dtype="Int64")
+        _add(store, new)
+        assert src.revision() != rev0
+        at.run()
+        assert not at.exception, at.exception
+        label1 = next(o for o in at.selectbox(key="w_hcrossing").options if o.startswith("San Ysidro"))
+        newest = (last + pd.Timedelta(minutes=15)).tz_convert("America/Los_Angeles")
+        assert f"last reading {newest:%Y-%m-%d %H:%M}" in label1
+        n0 = int(re.search(r"Median wait of (\d+) CBP readings", cap0).group(1))
+        cap1 = _caption(heatmap(at))
+        assert f"Median wait of {n0 + 1} CBP readings" in cap1
+        assert f"store revision {src.revision()}" in cap1
+    finally:
+        history._source.clear()
+        store.close()
+
+
+def test_states_change_does_not_rebuild_the_history_chart(with_history, monkeypatch):
+    """Only the as-of map draws the page's states: the heatmap is built once for a crossing, lane and window."""
+    from dashboard import history_views as hv
+    calls = []
+    real = hv.best_time_chart
+    monkeypatch.setattr(hv, "best_time_chart", lambda *a, **kw: calls.append(a[2]) or real(*a, **kw))
+    at = new_app(hcrossing="ca-otay-mesa-passenger", hfrom="2026-08-26", hto="2026-10-10")
+    n = len(calls)
+    assert n <= 1
+    at.sidebar.multiselect[0].set_value(["AZ", "CA"]).run()
+    at.sidebar.multiselect[0].set_value(["CA"]).run()
+    assert not at.exception, at.exception
+    assert len(calls) == n
+    # a different window is a different chart
+    at.date_input(key="w_hfrom").set_value(dt.date(2026, 9, 1)).run()
+    assert len(calls) == n + 1
+    assert "2026-09-01" in _caption(heatmap(at))
+
+
+def test_chart_key_keeps_only_what_each_chart_reads():
+    from dashboard import history_views as hv
+    from dashboard.sections.history import chart_key
+    t = pd.Timestamp("2026-09-02T14:30Z")
+    c = hv.HistoryChoice(crossing_id="ca-san-ysidro", at=t, states=("CA",))
+    assert chart_key("best_time", c) == chart_key("best_time", hv.HistoryChoice(crossing_id="ca-san-ysidro"))
+    assert chart_key("trend", c).at is None and chart_key("quality", c).states == ("TX", "AZ", "CA")
+    assert chart_key("nearby", c).at == t and chart_key("nearby", c).states == ("TX", "AZ", "CA")
+    assert chart_key("map", c) == c
+
+
+def test_snap_tz_is_the_reference_zone(snapshot):
+    from dashboard.sections.history import snap_tz
+    assert snap_tz(snapshot, "az-nogales-deconcini") == "America/Phoenix"
+    assert snap_tz(snapshot, "ca-san-ysidro") == "America/Los_Angeles"
+    with pytest.raises(ValueError, match="unknown crossing 'nowhere'"):
+        snap_tz(snapshot, "nowhere")

@@ -8,6 +8,7 @@ changes nothing else costs a dictionary look-up.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 from pathlib import Path
@@ -30,6 +31,9 @@ class HistorySource:
     hand the section a frame instead (:class:`FrameSource`)."""
 
     label = "history store"
+    #: Which history this is (with :meth:`revision`, the key of the page's caches: two stores can both be at
+    #: 'poll-3').
+    cache_id = "history"
 
     def revision(self) -> str:  # pragma: no cover - interface
         raise NotImplementedError
@@ -47,6 +51,7 @@ class FrameSource(HistorySource):
     def __init__(self, readings: pd.DataFrame, label: str = "history frame"):
         self._r = readings
         self.label = label
+        self.cache_id = f"frame:{label}"
         last = readings["collected_at"].max() if len(readings) else None
         self._rev = f"{len(readings)} rows to {last:%Y-%m-%d %H:%M} UTC" if last is not None else "empty"
 
@@ -70,10 +75,16 @@ class StoreSource(HistorySource):
     def __init__(self, store):
         self.store = store
         self.label = "history store"
+        self.cache_id = f"store:{store.url}"
 
     def revision(self) -> str:
-        polls = self.store.polls(limit=1)
-        return "empty" if polls.empty else f"poll-{int(polls['poll_id'].iloc[0])}"
+        """'poll-N' for the newest poll or import (every reading is written by one), 'empty' before any.
+        One ``max(poll_id)`` query (the page asks on every rerun: ``Store.polls`` builds a frame, ~20 ms)."""
+        import sqlalchemy as sa
+        from history import tables
+        with self.store.read() as conn:
+            last = conn.execute(sa.select(sa.func.max(tables.polls.c.poll_id))).scalar()
+        return "empty" if last is None else f"poll-{int(last)}"
 
     def latest(self, at=None) -> pd.DataFrame:
         return self.store.latest(at)
@@ -121,30 +132,51 @@ def _typical(data_dir: str):
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
-def _latest(_src: HistorySource, revision: str, at: str | None) -> pd.DataFrame:
+def _latest(_src: HistorySource, source_id: str, revision: str, at: str | None) -> pd.DataFrame:
     return _src.latest(pd.Timestamp(at) if at else None)
 
 
 @st.cache_resource(max_entries=16, show_spinner="Reading the wait-time history…")
-def _readings(_src: HistorySource, revision: str, crossing_id: str, start: str | None, end: str | None):
+def _readings(_src: HistorySource, source_id: str, revision: str, crossing_id: str, start: str | None,
+              end: str | None):
     return _src.readings(crossing_id, pd.Timestamp(start) if start else None, pd.Timestamp(end) if end else None)
 
 
+#: What each chart reads of a HistoryChoice beyond crossing, lane and window: only the as-of map draws the
+#: page's states, only the map and 'nearby' use the as-of time. The rest is blanked before the cache look-up,
+#: so a States change elsewhere on the page does not rebuild the heatmap.
+_CHOICE_USES = {"map": ("at", "states"), "nearby": ("at",), "nearby_live": ()}
+_BLANK = hv.HistoryChoice(crossing_id="")
+
+
+def chart_key(name: str, choice: hv.HistoryChoice) -> hv.HistoryChoice:
+    """``choice`` with what chart ``name`` does not read set to the defaults (its cache key)."""
+    uses = _CHOICE_USES.get(name, ())
+    blank = {k: getattr(_BLANK, k) for k in ("at", "states") if k not in uses}
+    return dataclasses.replace(choice, **blank) if blank else choice
+
+
+def _chart(src: HistorySource, snap, snapshot_key: str, revision: str, name: str, choice: hv.HistoryChoice):
+    """Chart ``name`` for ``choice``, built once per (snapshot, store revision, what the chart reads)."""
+    return _cached_chart(src, snap, snapshot_key, src.cache_id, revision, name, chart_key(name, choice))
+
+
 @st.cache_resource(max_entries=64, show_spinner=False)
-def _chart(_src: HistorySource, _snap, snapshot_key: str, revision: str, name: str, choice: hv.HistoryChoice):
+def _cached_chart(_src: HistorySource, _snap, snapshot_key: str, source_id: str, revision: str, name: str,
+                  choice: hv.HistoryChoice):
     s = lambda t: t.isoformat() if t is not None else None  # noqa: E731
     if name == "nearby_live":  # the live feed is on: 'now' is the feed's own time
         at = _snap.cbp_as_of
         live = hv.HistoryChoice(crossing_id=choice.crossing_id, mode=choice.mode, lane=choice.lane, at=at,
                                 radius_km=choice.radius_km)
-        return hv.nearby_chart(_snap, _latest(_src, revision, None).iloc[:0], live, revision, at=at,
+        return hv.nearby_chart(_snap, _latest(_src, _src.cache_id, revision, None).iloc[:0], live, revision, at=at,
                                live_waits=_snap.waits)
     if name in ("map", "nearby"):
-        latest = _latest(_src, revision, s(choice.at))
+        latest = _latest(_src, _src.cache_id, revision, s(choice.at))
         if name == "map":
             return hv.as_of_map_chart(_snap, latest, choice.at, revision, states=choice.states)
         return hv.nearby_chart(_snap, latest, choice, revision, at=choice.at)
-    r = _readings(_src, revision, choice.crossing_id, s(choice.start), s(choice.end))
+    r = _readings(_src, _src.cache_id, revision, choice.crossing_id, s(choice.start), s(choice.end))
     if name == "best_time":
         typical, typical_title = hv.typical_panel(_typical(str(_snap.data_dir)), _snap, choice)
         return hv.best_time_chart(_snap, r, choice, revision, tall=choice.tall, typical=typical,
@@ -156,6 +188,29 @@ def _chart(_src: HistorySource, _snap, snapshot_key: str, revision: str, name: s
     if name == "quality":
         return hv.quality_view(_snap, r, choice)
     raise ValueError(name)
+
+
+@dataclasses.dataclass(frozen=True)
+class Menu:
+    """The section's menus for one store revision: crossings with history (by name), their lanes, each
+    crossing's last reading (UTC) and its menu label ('San Ysidro (CA) — last reading 2026-10-11 23:55')."""
+    crossings: list[str]
+    lanes_by: dict[str, list[str]]
+    last_by: dict[str, pd.Timestamp]
+    labels: dict[str, str]
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _menu(_src: HistorySource, _snap, snapshot_key: str, source_id: str, revision: str) -> Menu:
+    """Built once per (snapshot, store revision): a new poll or import is a new revision, so a new menu."""
+    latest = _latest(_src, _src.cache_id, revision, None)
+    crossings = sorted(set(latest["crossing_id"].dropna()), key=lambda c: views.crossing_label(_snap, c))
+    present = set(latest[["crossing_id", "mode", "lane"]].dropna().itertuples(index=False, name=None))
+    lanes_by = {c: [hv.lane_key(m, ln) for m, ln in hv.LANES if (c, m, ln) in present] for c in crossings}
+    last_by = latest.groupby("crossing_id")["source_time"].max().to_dict()
+    labels = {c: f"{views.crossing_label(_snap, c)} — last reading "
+                 f"{views.fmt_local(last_by[c], snap_tz(_snap, c))[:16]}" for c in crossings}
+    return Menu(crossings, lanes_by, last_by, labels)
 
 
 # ------------------------------------------------------------------ URL <-> widgets
@@ -238,26 +293,22 @@ def history_section(snap, f, export_ok: bool, chart_block, source: HistorySource
                 "`borderwatch collect --every 300` records the live feed.", icon=":material/history:")
         return
     revision = src.revision()
-    latest = _latest(src, revision, None)
+    latest = _latest(src, src.cache_id, revision, None)
     if latest.empty:
         st.info("The history store is empty. `borderwatch history import PATH` or `borderwatch collect` fills it.",
                 icon=":material/history:")
         return
     ss = st.session_state
-    crossings = sorted(set(latest["crossing_id"].dropna()), key=lambda c: views.crossing_label(snap, c))
-    present = set(latest[["crossing_id", "mode", "lane"]].dropna().itertuples(index=False, name=None))
-    lanes_by = {c: [hv.lane_key(m, ln) for m, ln in hv.LANES if (c, m, ln) in present] for c in crossings}
+    menu = _menu(src, snap, views.snapshot_key(snap), src.cache_id, revision)
+    crossings, lanes_by, last_by = menu.crossings, menu.lanes_by, menu.last_by
     _parse_url(crossings, lanes_by)
     for w in ss.pop("_h_warnings", []):
         st.warning(f"Link: ignored {md(w)}")  # URL-derived: escaped
     if ss.get("w_hcrossing") not in crossings:
         ss["w_hcrossing"] = f.crossing if f.crossing in crossings else crossings[0]
-    last_by = latest.groupby("crossing_id")["source_time"].max()
 
     c1, c2, c3, c4 = st.columns([2.2, 1.6, 1, 1])
-    c1.selectbox("Crossing (with history)", crossings, key="w_hcrossing",
-                 format_func=lambda c: f"{views.crossing_label(snap, c)} — last reading "
-                                       f"{views.fmt_local(last_by[c], snap_tz(snap, c))[:16]}")
+    c1.selectbox("Crossing (with history)", crossings, key="w_hcrossing", format_func=menu.labels.__getitem__)
     cid = ss["w_hcrossing"]
     lanes = lanes_by[cid]
     want = ss.pop("_h_want_lane", None)
@@ -346,8 +397,15 @@ def _usable_hours() -> str:
 
 
 def snap_tz(snap, crossing_id: str) -> str:
-    from analysis.readings import crossing_tz
-    return crossing_tz(snap.crossings, crossing_id)
+    """The crossing's IANA zone (a dict look-up: the selectbox asks once per option on every rerun);
+    ValueError for a crossing the reference does not have, as ``analysis.readings.crossing_tz``."""
+    zones = views.memo(snap, "crossing_tz", lambda: dict(zip(snap.crossings["crossing_id"],
+                                                             snap.crossings["tz"].astype(str))))
+    try:
+        return zones[crossing_id]
+    except KeyError:
+        from analysis.readings import crossing_tz
+        return crossing_tz(snap.crossings, crossing_id)  # raises with the message
 
 
 def _as_of_time(latest: pd.DataFrame, tz: str, cid: str, last_by) -> pd.Timestamp:
