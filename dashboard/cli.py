@@ -256,7 +256,8 @@ def cmd_run(args) -> int:
             "--browser.gatherUsageStats", "false",
             "--global.developmentMode", "false",
             "--theme.base", "light",
-            "--client.toolbarMode", "viewer"]
+            "--client.toolbarMode", "viewer",
+            "--runner.magicEnabled", "false"]  # as .streamlit/config.toml: the page writes nothing by magic
     print(f"Borderwatch: http://{args.address}:{args.port}  (Ctrl-C to stop)", file=sys.stderr, flush=True)
     if getattr(args, "offline", False):
         os.environ["BORDERWATCH_OFFLINE"] = "1"  # read by the page: start on the embedded snapshot
