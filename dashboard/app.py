@@ -92,11 +92,18 @@ def status_all_states(_snap: Snapshot, snapshot_key: str, at: str | None) -> pd.
     return pre if pre is not None else views.mode_frame(_snap, Filters(at=at))
 
 
+@st.cache_resource(max_entries=16, show_spinner=False)
+def status_every_state(_snap: Snapshot, snapshot_key: str, at: str | None, modes: tuple) -> pd.DataFrame:
+    """Every crossing judged on ``modes`` at ``at``: a crossing's roll-up does not depend on the states shown."""
+    f = Filters(at=at, modes=modes)
+    return views.select_status(_snap, status_all_states(_snap, snapshot_key, at), f)
+
+
 @st.cache_resource(max_entries=64, show_spinner=False)
 def status_for(_snap: Snapshot, snapshot_key: str, query: tuple) -> pd.DataFrame:
-    """The crossings judged on the view's states and modes (rolled up once per distinct view; read-only)."""
+    """The crossings judged on the view's states and modes (read-only): a States change only filters."""
     f = Filters.from_query(dict(query))
-    return views.select_status(_snap, status_all_states(_snap, snapshot_key, f.at), f)
+    return views.only_states(status_every_state(_snap, snapshot_key, f.at, tuple(f.modes)), f.states)
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)

@@ -91,6 +91,12 @@ def select_status(snap: Snapshot, st: pd.DataFrame, filters: Filters) -> pd.Data
     return st.reset_index(drop=True)
 
 
+def only_states(status: pd.DataFrame, states) -> pd.DataFrame:
+    """The rows of a crossing status frame (:func:`select_status` of every state) in ``states``: the same
+    rows, in the same order, as :func:`select_status` on those states (each crossing is rolled up alone)."""
+    return status[status["state"].isin(tuple(states)).to_numpy(dtype=bool, na_value=False)].reset_index(drop=True)
+
+
 def mode_display(snap: Snapshot, mf: pd.DataFrame, crossing_id: str) -> pd.DataFrame | None:
     """One crossing's modes for the crossing detail and its table: mode, status, why, as of (with the date)."""
     rows = mf[mf["crossing_id"] == crossing_id]

@@ -92,3 +92,24 @@ def test_crossing_detail_on_a_past_date_names_the_capture():
     assert dict(zip(modes["mode"], modes["status"])) == {"Passenger vehicles": "closed", "Pedestrians": "unknown"}
     lanes = [d.value for d in at.dataframe if "at this time" in d.value.columns][0]
     assert set(lanes["at this time"]) == {"not current"}
+
+
+def test_states_filter_of_every_state_rollup_is_the_states_rollup(snapshot):
+    """The page rolls crossings up once for every state and filters per States choice (a States change then
+    costs a filter): exactly the frame select_status gives for those states, rows, order and dtypes."""
+    import itertools
+    for at, modes in ((None, ("passenger", "pedestrian", "commercial", "rail")), ("2023-12-20", ("pedestrian",)),
+                      (None, ("commercial", "rail"))):
+        mf = views.mode_frame(snapshot, Filters(at=at))
+        every = views.select_status(snapshot, mf, Filters(at=at, modes=modes))
+        for k in (1, 2, 3):
+            for states in itertools.combinations(("TX", "AZ", "CA"), k):
+                want = views.select_status(snapshot, mf, Filters(states=states, at=at, modes=modes))
+                got = views.only_states(every, states)
+                # STATUS_COLUMNS declares the local times 'object' (zones differ between states); pandas infers
+                # a datetime dtype when one state's rows share a zone. Same values either way.
+                loose = [c for c in got.columns if got[c].dtype == object and want[c].dtype != object]
+                assert set(loose) <= {"as_of", "latest_capture", "updated_at"}, loose
+                pd.testing.assert_frame_equal(got, want.astype({c: object for c in loose}))
+    lukeville = views.only_states(views.status_frame(snapshot, Filters(at="2023-12-20")), ("AZ",))
+    assert lukeville.set_index("crossing_id").loc["az-lukeville", "status"] == "closed"
