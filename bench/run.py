@@ -60,9 +60,6 @@ SPEC: dict[str, tuple[str, str, Target, str | None, str]] = {
                "one-off fig.write_image",
                "dashboard.export.Renderer: first image (browser start included, in details) then 10 warm "
                "images of the dashboard's map; floor = one-off fig.write_image (new Chromium each)."),
-    "rss": ("server peak RSS, all data loaded, page drawn", "MB", Target("delta", 150), "FLOOR app",
-            "psutil over the streamlit process tree, VmHWM summed, right after the first page is drawn "
-            "(later peak in details)."),
     "rerun_floor2": ("browser rerun after a States change (cold filter) vs FLOOR-2", "s", Target("ratio", 1.3),
                      "FLOOR-2 chip removed",
                      "the same dashboard reruns as 'rerun' vs FLOOR-2 (floor2_app.py: a scattergeo on the same "
@@ -88,8 +85,18 @@ SPEC: dict[str, tuple[str, str, Target, str | None, str]] = {
                    "time; median per-session rerun (as in 'rerun') / the same chain with 1 session; the "
                    "FLOOR through the same 1 vs 8 sessions in the same run. Filter combinations cached."),
     "history_collect": ("history: collect one feed (178 rows), 10-year scale store", "ms", Target("ratio", 3),
-                        "executemany 178 rows", "bench.history_scale: collect_once of the real 2022 feed with "
-                        "its dates moved past the scale history's end vs a plain executemany of as many rows."),
+                        "executemany 178 rows, unindexed table",
+                        "bench.history_scale: collect_once of the real 2022 feed (a saved file, read on its own "
+                        "clock) with its dates moved past the scale history's end, so each poll adds 178 rows: "
+                        "read + parse + validate + dedupe probes + insert + payload + poll log, one transaction; "
+                        "vs a plain executemany of as many 8-column rows into a fresh unindexed table (the "
+                        "issue's floor). The same feed polled again (every row dedupes) in details."),
+    "history_store": ("history: the store's part of one poll (178 rows), 10-year scale store", "ms",
+                      Target("ratio", 3), "executemany of the same rows into the indexed readings table",
+                      "bench.history_scale: time_store_one_feed (poll log, payload, Store.add_readings of the "
+                      "parsed frame: dedupe probes, revisions, insert, lanes table; committed) vs a plain "
+                      "executemany of the same lanes' rows into the store's own readings table with its four "
+                      "indexes, committed (floor_executemany_readings)."),
     "history_import": ("history: import the garitas archive again (dedupe), scale store", "ms", Target("info"),
                        "executemany 14,050 rows", "bench.history_scale: import_path of the garitas change log "
                        "(14,050 states) into the scale store; first import (adds rows) in details."),
@@ -108,10 +115,10 @@ SPEC: dict[str, tuple[str, str, Target, str | None, str]] = {
                      "(browser start) reported in details."),
 }
 ORDER = ["bts", "snapshot", "cbp", "apptest", "export", "export_batch", "impact", "history_collect",
-         "history_import", "history_heatmap", "history_latest", "startup", "warm_load", "rerun", "rerun_floor2",
+         "history_store", "history_import", "history_heatmap", "history_latest", "startup", "warm_load", "rerun", "rerun_floor2",
          "rerun_collect", "trace", "rss", "concurrent"]
 WORKER = {"bts", "snapshot", "cbp", "apptest", "export", "export_batch", "impact", "history"}
-HISTORY = ["history_collect", "history_import", "history_heatmap", "history_latest"]
+HISTORY = ["history_collect", "history_store", "history_import", "history_heatmap", "history_latest"]
 BROWSER = {"startup", "warm_load", "rerun", "rerun_floor2", "rerun_collect", "trace", "rss", "concurrent"}
 
 
@@ -181,6 +188,7 @@ def _kill_group(pid: int) -> None:
 def _history_rows(h: dict, rows: dict[str, Row]) -> None:
     """The history worker's one measurement -> its four rows (samples are per-run ms, floors in the same run)."""
     spec = {"history_collect": ("collect_runs", "collect_floor_runs"),
+            "history_store": ("store_runs", "store_floor_runs"),
             "history_import": ("import_again_runs", "import_floor_runs"),
             "history_heatmap": ("heatmap_runs", "select_floor_runs"),
             "history_latest": ("latest_runs", "select_floor_runs")}
@@ -189,6 +197,8 @@ def _history_rows(h: dict, rows: dict[str, Row]) -> None:
         v, f = spec[name]
         r.samples, r.floor_samples = h.get(v) or [], h.get(f) or []
         r.details = dict(common)
+        if name == "history_collect":
+            r.details.update(collect_again_ms=h.get("collect_again_ms"), collect_again_runs=h.get("collect_again_runs"))
         if name == "history_import":
             r.details.update(import_first_s=h.get("import_first_s"), import_rows_added=h.get("import_rows_added"))
         if not r.samples:

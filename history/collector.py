@@ -73,7 +73,9 @@ def collect_once(store: Store, *, crossings: pd.DataFrame, source: str | None = 
             instant = fetched.server_date or fetched.retrieved_at
         else:
             raw = read_file_capped(Path(source), settings=settings)
-            received = instant = pd.Timestamp.now(tz="UTC")
+            # A saved payload is read on its own clock (the crossings' date + time, as loaders.cbp.read_cbp
+            # does), not ours: a capture from 2022 collected today holds 2022 readings. Collected now.
+            received, instant = pd.Timestamp.now(tz="UTC"), None
         waits = parse_cbp(raw, source=location, zones=port_zones(crossings), retrieved_at=instant)
         prep = waits_to_readings(waits, crossings=crossings, source="collector", collected_at=received,
                                  where=location)

@@ -149,6 +149,41 @@ def floor_executemany(store: Store, n_rows: int) -> float:
     return dt
 
 
+def time_store_one_feed(store: Store, frame: pd.DataFrame) -> float:
+    """Seconds for the store's part of a poll: one write transaction with the poll log row, the raw
+    payload and :meth:`Store.add_readings` of an already parsed readings frame (dedupe probes, revisions,
+    inserts, lanes table), committed. ``frame`` should hold source times the store has not seen."""
+    t0 = time.perf_counter()
+    with store.write() as conn:
+        poll = store.start_poll(conn, "collect", f"{SOURCE}: store part of one poll")
+        sha = store.put_payload(conn, f"{SOURCE} {t0}".encode(), location=SOURCE)
+        added = store.add_readings(conn, frame, poll_id=poll)
+        store.finish_poll(conn, poll, payload_sha256=sha, rows_seen=len(frame), rows_added=added)
+    return time.perf_counter() - t0
+
+
+def floor_executemany_readings(store: Store, frame: pd.DataFrame) -> float:
+    """Seconds for a plain ``executemany`` of ``frame``'s rows (the same lanes, so the same index pages) into
+    the store's own ``readings`` table (its four indexes at the store's depth), committed: what storing a
+    poll's rows costs with no dedupe, revision, lanes-table or validation work at all. The rows (``source =
+    'scale-test'``, times past 2096) are deleted afterwards, untimed."""
+    cols = [c.name for c in t.readings.columns if c.name != "id"]
+    mark = "?" if store.dialect == "sqlite" else "%s"
+    sql = f"INSERT INTO readings ({', '.join(cols)}) VALUES ({', '.join([mark] * len(cols))})"
+    base = 4_000_000_000 + int(time.time() * 1000) % 1_000_000 * 1000
+    false = False if store.dialect == "postgresql" else 0
+    lanes = zip(*(frame[k].tolist() for k in ("crossing_id", "port_number", "mode", "lane")))
+    rows = [(c, p, m, ln, "reading", base + i, 0, 1, false, base + i, 0, 0, "delay", 30, 5, "Open", SOURCE, None)
+            for i, (c, p, m, ln) in enumerate(lanes)]
+    t0 = time.perf_counter()
+    with store.write() as conn:
+        conn.exec_driver_sql(sql, rows)
+    dt = time.perf_counter() - t0
+    with store.write() as conn:
+        conn.exec_driver_sql(f"DELETE FROM readings WHERE source_time >= {mark}", (4_000_000_000,))
+    return dt
+
+
 def floor_indexed_select(store: Store, crossing_id: str = "ca-san-ysidro", mode: str = "passenger",
                          lane: str = "standard") -> float:
     """Seconds for a plain indexed SELECT of one lane's delays (the heatmap index), rows fetched."""

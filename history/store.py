@@ -43,6 +43,8 @@ DB_FILENAME = "history.sqlite3"
 PG_WRITE_LOCK = 0x425748495354
 KEY = ["port_number", "mode", "lane", "measure", "source_time"]
 _VALUE_COLS = ["operational_status", "delay_minutes", "lanes_open", "port_status"]
+#: Bound parameters per dedupe probe statement (well under SQLite's 32,766 and PostgreSQL's 65,535).
+_PROBE_PARAMS = 2000
 
 
 def database_url(settings: Settings | None = None, env: Mapping[str, str] | None = None) -> str:
@@ -81,23 +83,36 @@ def from_epoch(values) -> pd.DatetimeIndex:
 
 def fingerprints(frame: pd.DataFrame, cols: list[str] | None = None) -> np.ndarray:
     """A stable 63-bit hash of each row's value (status, delay, lanes open, port status): the same value
-    always gives the same number, across processes and library versions (blake2b of the text)."""
+    always gives the same number, across processes and library versions (blake2b of the text
+    ``status|delay|lanes|port status``, NA as empty)."""
     cols = cols or _VALUE_COLS
-    parts = [frame[c].astype(object).where(frame[c].notna(), "").astype(str) for c in cols]
-    text = parts[0].str.cat(parts[1:], sep="|")
-    uniq = pd.unique(text.to_numpy())
-    table = {s: int.from_bytes(hashlib.blake2b(s.encode(), digest_size=8).digest(), "big") >> 1 for s in uniq}
-    return text.map(table).to_numpy(np.int64)
+    return _hash_texts(zip(*(_texts(frame[c]) for c in cols)))
+
+
+def _texts(values) -> list[str]:
+    """Each value as text, NA as "" (plain Python: a poll is a few hundred rows, where pandas' string
+    operations cost milliseconds each)."""
+    return ["" if v is None or v is pd.NA or (isinstance(v, float) and v != v) else str(v)
+            for v in (values.tolist() if hasattr(values, "tolist") else values)]
+
+
+def _hash_texts(rows) -> np.ndarray:
+    table: dict[str, int] = {}
+    out = []
+    for parts in rows:
+        text = "|".join(parts)
+        h = table.get(text)
+        if h is None:
+            h = table[text] = int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big") >> 1
+        out.append(h)
+    return np.array(out, dtype=np.int64)
 
 
 def _core(frame: pd.DataFrame) -> np.ndarray:
     """The value without the port status and without the no delay / delay distinction: what a source that
     reports neither (CBP's RSS writes every reading as "N min delay", no port status) shares with the feed."""
-    status = frame["operational_status"].astype(object)
-    numbered = status.isin(["no delay", "delay"])
-    core = pd.DataFrame({"s": status.where(~numbered, "reading"), "d": frame["delay_minutes"],
-                         "o": frame["lanes_open"]})
-    return fingerprints(core, ["s", "d", "o"])
+    status = ["reading" if s in ("no delay", "delay") else s for s in _texts(frame["operational_status"])]
+    return _hash_texts(zip(status, _texts(frame["delay_minutes"]), _texts(frame["lanes_open"])))
 
 
 @dataclass
@@ -233,36 +248,49 @@ class Store:
         if len(existing):
             # Already stored: the same value, or the same status/delay/lanes where one side has no port
             # status (an archive that does not report it, e.g. the RSS, seeing the reading another source has).
-            df["_core"] = _core(df)
-            existing["_core"] = _core(existing)
-            same = df.merge(existing[KEY + ["fingerprint"]], on=KEY + ["fingerprint"], how="left",
-                            indicator=True)["_merge"].eq("both").to_numpy().copy()
-            loose = existing[existing["port_status"].isna()][KEY + ["_core"]].drop_duplicates()
-            same |= df.merge(loose, on=KEY + ["_core"], how="left", indicator=True)["_merge"].eq("both").to_numpy()
-            if df["port_status"].isna().any():
-                any_ps = existing[KEY + ["_core"]].drop_duplicates()
-                hit = df.merge(any_ps, on=KEY + ["_core"], how="left", indicator=True)["_merge"].eq("both")
-                same |= (hit.to_numpy() & df["port_status"].isna().to_numpy())
-            df = df[~same].drop(columns="_core")
+            # Python sets of row keys: a poll is a few hundred rows, where three pandas merges cost ~50 ms.
+            def keyed(frame, extra):
+                return list(zip(*(frame[c].tolist() for c in KEY), extra.tolist()))
+            df_core, ex_core = _core(df), _core(existing)
+            exact = set(keyed(existing, existing["fingerprint"]))
+            any_ps = keyed(existing, ex_core)
+            loose = {k for k, na in zip(any_ps, existing["port_status"].isna().tolist()) if na}
+            any_ps = set(any_ps)
+            same = np.array([fp in exact or core in loose or (na and core in any_ps) for fp, core, na in
+                             zip(keyed(df, df["fingerprint"]), keyed(df, df_core), df["port_status"].isna().tolist())],
+                            dtype=bool)
+            df = df[~same].copy()
             if df.empty:
                 return 0
-            top = existing.groupby(KEY, sort=False)["revision"].max().rename("base").reset_index()
-            df = df.merge(top, on=KEY, how="left")
-            base = df["base"].fillna(-1).astype("int64").to_numpy() + 1
-            df = df.drop(columns="base")
+            top: dict[tuple, int] = {}
+            for k, rev in zip(zip(*(existing[c].tolist() for c in KEY)), existing["revision"].tolist()):
+                top[k] = max(rev, top.get(k, -1))
+            base = np.array([top.get(k, -1) + 1 for k in zip(*(df[c].tolist() for c in KEY))], dtype="int64")
         else:
             base = np.zeros(len(df), dtype="int64")
-        df["revision"] = base + df.groupby(KEY, sort=False).cumcount().to_numpy()
-        df["superseded"] = df.duplicated(KEY, keep="last").to_numpy()
+        keys = list(zip(*(df[c].tolist() for c in KEY)))
+        seen: dict[tuple, int] = {}
+        step = np.array([seen.__setitem__(k, seen.get(k, -1) + 1) or seen[k] for k in keys], dtype="int64")
+        df["revision"] = base + step
+        last = {k: i for i, k in enumerate(keys)}
+        df["superseded"] = np.array([last[k] != i for i, k in enumerate(keys)], dtype=bool)
         df["poll_id"] = poll_id
         self._local_fields(df)
 
-        rows = _records(df, [c.name for c in t.readings.columns if c.name != "id"])
+        cols = [c.name for c in t.readings.columns if c.name != "id"]
+        rows = list(zip(*(_plain(df[c]) for c in cols)))
+        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        one = f"({', '.join([mark] * len(cols))})"
+        per = max(1, _PROBE_PARAMS // len(cols))
         added = 0
-        # RETURNING counts the rows really inserted on both backends (executemany rowcount is not portable).
-        ins = self._insert(conn, t.readings).on_conflict_do_nothing().returning(t.readings.c.id)
-        for chunk in _chunks(rows, 5000):
-            added += len(conn.execute(ins, chunk).all())
+        # One multi-row INSERT per chunk (plain DBAPI SQL: SQLAlchemy's parameter processing cost more than
+        # the insert); RETURNING counts the rows really inserted on both backends (executemany rowcount is not
+        # portable), ON CONFLICT DO NOTHING means a race can never create a duplicate.
+        for i in range(0, len(rows), per):
+            chunk = rows[i:i + per]
+            sql = (f"INSERT INTO readings ({', '.join(cols)}) VALUES {', '.join([one] * len(chunk))} "
+                   "ON CONFLICT DO NOTHING RETURNING id")
+            added += len(conn.exec_driver_sql(sql, tuple(v for row in chunk for v in row)).all())
         revised = df[df["revision"] > 0]
         if len(revised):
             r = t.readings.c
@@ -278,16 +306,42 @@ class Store:
         return added
 
     def _existing(self, conn: sa.Connection, df: pd.DataFrame) -> pd.DataFrame:
-        r = t.readings.c
-        q = (sa.select(r.port_number, r.mode, r.lane, r.measure, r.source_time, r.fingerprint, r.revision,
-                       r.operational_status, r.delay_minutes, r.lanes_open, r.port_status)
-             .where(r.port_number.in_(sorted(set(df["port_number"]))),
-                    r.measure.in_(sorted(set(df["measure"]))),
-                    r.source_time.between(int(df["source_time"].min()), int(df["source_time"].max()))))
-        rows = [tuple(x) for x in conn.execute(q)]
-        out = pd.DataFrame(rows, columns=KEY + ["fingerprint", "revision"] + _VALUE_COLS)
-        return out.astype({"source_time": "int64", "fingerprint": "int64", "revision": "int64",
-                           "delay_minutes": "Int64", "lanes_open": "Int64"})  # '10', not '10.0', when hashed
+        """Every stored row (all revisions) with the same (port, mode, lane, measure, source time) as a row of
+        ``df``: exact probes of ``uq_readings_value``, one OR term per lane with its source times, so the cost
+        follows the rows being added, not the size of the store (a range over ports would read a lane's whole
+        history)."""
+        # Plain DBAPI SQL: building ~200 SQLAlchemy expressions per poll cost more than the probes themselves.
+        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        head = (f"SELECT {', '.join(KEY + ['fingerprint', 'revision'] + _VALUE_COLS)} FROM readings WHERE ")
+        rows: list[tuple] = []
+        terms: list[str] = []
+        params: list = []
+
+        def flush():
+            rows.extend(tuple(x) for x in conn.exec_driver_sql(head + " OR ".join(terms), tuple(params)))
+            terms.clear()
+            params.clear()
+
+        lanes: dict[tuple, set] = {}
+        for port, mode, lane, measure, when in zip(*(df[c].tolist() for c in KEY)):
+            lanes.setdefault((str(port), str(mode), str(lane), str(measure)), set()).add(int(when))
+        for (port, mode, lane, measure), times in lanes.items():
+            times = sorted(times)
+            for i in range(0, len(times), _PROBE_PARAMS):
+                part = times[i:i + _PROBE_PARAMS]
+                terms.append(f"(port_number = {mark} AND mode = {mark} AND lane = {mark} AND measure = {mark} "
+                             f"AND source_time IN ({', '.join([mark] * len(part))}))")
+                params.extend([port, mode, lane, measure, *part])
+                if len(params) >= _PROBE_PARAMS:
+                    flush()
+        if terms:
+            flush()
+        names = KEY + ["fingerprint", "revision"] + _VALUE_COLS
+        if not rows:
+            return pd.DataFrame(columns=names)
+        ints = {"source_time": "int64", "fingerprint": "int64", "revision": "int64",
+                "delay_minutes": "Int64", "lanes_open": "Int64"}  # '10', not '10.0', when hashed
+        return pd.DataFrame({n: pd.array(v, dtype=ints.get(n, object)) for n, v in zip(names, zip(*rows))})
 
     def _local_fields(self, df: pd.DataFrame) -> None:
         """Port-local weekday (0 = Monday) and hour of each source time, one conversion per time zone."""
@@ -305,8 +359,8 @@ class Store:
 
     def _touch_lanes(self, conn: sa.Connection, df: pd.DataFrame) -> None:
         seen: dict[tuple, list] = {}
-        for port, mode, lane, measure, cid, when in zip(df["port_number"], df["mode"], df["lane"], df["measure"],
-                                                        df["crossing_id"], df["source_time"].to_numpy().tolist()):
+        for port, mode, lane, measure, cid, when in zip(*(df[c].tolist() for c in (
+                "port_number", "mode", "lane", "measure", "crossing_id", "source_time"))):
             k = (port, mode, lane, measure)
             v = seen.get(k)
             if v is None:
@@ -452,25 +506,10 @@ def _filters(q, *, crossing_ids=None, ports=None, modes=None, lanes=None, measur
     return q
 
 
-def _records(df: pd.DataFrame, cols: list[str]) -> list[dict]:
-    """Frame -> list of dicts of plain Python values (NA -> None) for the DBAPI."""
-    out = {}
-    for c in cols:
-        s = df[c]
-        if str(s.dtype) in ("bool", "boolean"):
-            vals = [None if v is pd.NA else bool(v) for v in s.astype(object)]
-        elif pd.api.types.is_integer_dtype(s.dtype) or str(s.dtype) in ("Int64", "Int16", "Int32"):
-            vals = [None if v is pd.NA or v is None else int(v) for v in s.astype(object)]
-        else:
-            vals = [None if (v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))) else
-                    (int(v) if isinstance(v, (np.integer,)) else v) for v in s.astype(object)]
-        out[c] = vals
-    return [dict(zip(cols, row)) for row in zip(*(out[c] for c in cols))]
-
-
-def _chunks(rows: list, n: int):
-    for i in range(0, len(rows), n):
-        yield rows[i:i + n]
+def _plain(s: pd.Series) -> list:
+    """A column as plain Python values for the DBAPI (NA / NaN -> None, numpy scalars -> int / bool)."""
+    return [None if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v) else v
+            for v in s.tolist()]
 
 
 def _one_line(exc: BaseException) -> str:

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 
@@ -100,3 +101,16 @@ def test_kill_9_mid_write_loses_nothing_committed(db_url, replay, crossings, tmp
         assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert con.execute("SELECT count(*) FROM readings").fetchone()[0] == readings
         con.close()
+
+
+def test_a_saved_capture_keeps_its_own_dates(store, crossings, shared_data):
+    """`collect --source FILE` of the real 2022-06-29 capture stores 2022-06-29 readings (the payload's own
+    clock), not readings dated the day it was collected; collecting the file again adds nothing."""
+    path = shared_data / "cbp" / "bwtnew_2022-06-29.json"
+    res = collect_once(store, crossings=crossings, source=str(path))
+    assert (res.error, res.rows_added) == (None, FEED_ROWS)
+    got = store.readings(crossing_ids=["ca-san-ysidro"], modes=["passenger"], lanes=["standard"])
+    local = got["source_time"].dt.tz_convert("America/Los_Angeles")
+    assert list(local.dt.strftime("%Y-%m-%d")) == ["2022-06-29"]
+    assert (got["collected_at"] > got["source_time"] + pd.Timedelta(days=365)).all()
+    assert collect_once(store, crossings=crossings, source=str(path)).rows_added == 0

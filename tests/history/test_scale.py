@@ -31,3 +31,38 @@ def test_scale_history_replays_real_values_and_says_so(history_dir, crossings, t
     assert len(latest_query(scale)) == lanes
     src.close()
     scale.close()
+
+
+def test_a_poll_probes_only_its_own_lane_times(history_dir, crossings, tmp_path, shared_data):
+    """The dedupe lookup of a poll reads exact (lane, source time) keys through uq_readings_value, never a
+    range over a lane's history: on a store with a week of scale history per lane, adding the real 2022 feed
+    fetches only rows with the poll's own (lane, source time) keys, and SQLite plans each probe as an index
+    SEARCH on all five key columns (so a ten-year store costs a poll what a one-week store does)."""
+    import sqlalchemy as sa
+
+    from history.collector import collect_once
+
+    src = Store.open(f"sqlite:///{tmp_path / 'real.sqlite3'}", crossings=crossings)
+    import_path(src, history_dir / "cbp_sd_2026-08-25_to_2026-10-11.ndjson.gz", crossings=crossings)
+    scale = Store.open(f"sqlite:///{tmp_path / 'scale.sqlite3'}", crossings=crossings)
+    build_scale_store(scale, real_lanes(src), years=7 / 365.25, end="2022-06-29T00:00Z")  # the week before
+    seen: list[tuple[str, tuple]] = []
+
+    def spy(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith("SELECT") and "FROM readings WHERE" in statement:
+            seen.append((statement, parameters))
+    sa.event.listen(scale.engine, "before_cursor_execute", spy)
+    res = collect_once(scale, crossings=crossings, source=str(shared_data / "cbp" / "bwtnew_2022-06-29.json"))
+    sa.event.remove(scale.engine, "before_cursor_execute", spy)
+    assert res.error is None and res.rows_added == 178
+    assert len(seen) == 1
+    statement, params = seen[0]
+    with scale.engine.connect() as conn:
+        plan = [row[-1] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params)]
+        assert not any(p.startswith("SCAN") for p in plan), plan
+        searches = [p for p in plan if p.startswith("SEARCH readings")]
+        assert searches and all("uq_readings_value" in p and "source_time=?" in p for p in searches), plan
+        # run again now: it finds the poll's own 178 rows and not one of the scale history's
+        assert len(conn.exec_driver_sql(statement, params).all()) == 178
+    src.close()
+    scale.close()
