@@ -260,6 +260,11 @@ def main(argv: list[str] | None = None) -> int:
 
     def row(name: str) -> Row:
         title, unit, target, floor_label, method = SPEC[name]
+        if name == "concurrent" and a.sessions != 8:  # the title says how many sessions were measured
+            title = title.replace("8 concurrent", f"{a.sessions} concurrent").replace("8/1", f"{a.sessions}/1")
+            floor_label = floor_label.replace("8/1", f"{a.sessions}/1")
+            method = method.replace("8 browser contexts", f"{a.sessions} browser contexts").replace(
+                "1 vs 8", f"1 vs {a.sessions}")
         return rows.setdefault(name, Row(title, unit, target, floor_label=floor_label, method=method))
 
     extra_rows: list[Row] = []
