@@ -34,7 +34,7 @@ def test_scale_history_replays_real_values_and_says_so(history_dir, crossings, t
 
 
 def test_a_poll_probes_only_its_own_lane_times(history_dir, crossings, tmp_path, shared_data):
-    """The dedupe lookup of a poll reads exact (lane, source time) keys through uq_readings_value, never a
+    """The dedupe lookup of a poll reads exact (lane, source time) keys through a unique index, never a
     range over a lane's history: on a store with a week of scale history per lane, adding the real 2022 feed
     fetches only rows with the poll's own (lane, source time) keys, and SQLite plans each probe as an index
     SEARCH on all five key columns (so a ten-year store costs a poll what a one-week store does)."""
@@ -61,7 +61,8 @@ def test_a_poll_probes_only_its_own_lane_times(history_dir, crossings, tmp_path,
         plan = [row[-1] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params)]
         assert not any(p.startswith("SCAN") for p in plan), plan
         searches = [p for p in plan if p.startswith("SEARCH readings")]
-        assert searches and all("uq_readings_value" in p and "source_time=?" in p for p in searches), plan
+        exact = "(port_number=? AND mode=? AND lane=? AND measure=? AND source_time=?)"
+        assert searches and all(exact in p for p in searches), plan  # uq_readings_value or _key
         # run again now: it finds the poll's own 178 rows and not one of the scale history's
         assert len(conn.exec_driver_sql(statement, params).all()) == 178
     src.close()
