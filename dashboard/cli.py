@@ -224,16 +224,23 @@ def cmd_events(args) -> int:
 
 
 def cmd_refresh(args) -> int:
-    """Fetch the live CBP feed and BTS counts into $BORDERWATCH_HOME/snapshot."""
-    from loaders.refresh import refresh_snapshot
-    sources = tuple(s for s in ("cbp", "bts") if s not in (args.skip or "").split(","))
+    """Fetch the live CBP feed, BTS counts and port-information pages into $BORDERWATCH_HOME/snapshot."""
+    from loaders.refresh import SOURCES, refresh_snapshot
+    sources = tuple(s for s in SOURCES if s not in (args.skip or "").split(","))
     res = refresh_snapshot(bts_start=args.bts_from, sources=sources)
+    files = {x["role"]: x for x in res.manifest["files"]}
     for role in res.refreshed:
-        f = next(x for x in res.manifest["files"] if x["role"] == role)
+        f = files[role]
         when = f.get("as_of") or f"{f.get('first', '')[:7]} .. {f.get('through', '')[:7]}"
-        print(f"refreshed {role}: {f['rows']} rows, {when}")
+        print(f"refreshed {role}: {f['rows']} {f.get('rows_unit') or 'rows'}, {when}")
     for role, why in res.kept.items():
-        print(f"borderwatch: warning: kept the previous {role} data: {why}", file=sys.stderr)
+        if role == "portinfo" and role in res.refreshed:  # some ports failed: their previous page, if any, kept
+            n = len(files[role].get("kept_ports", []))
+            print(f"borderwatch: warning: port information: {why}; previous page kept for {n}", file=sys.stderr)
+        elif role == "portinfo" and role not in files:
+            print(f"borderwatch: warning: no port information saved: {why}", file=sys.stderr)
+        else:
+            print(f"borderwatch: warning: kept the previous {role} data: {why}", file=sys.stderr)
     print(f"snapshot {res.manifest['snapshot_id']} in {res.path}")
     return 0
 
@@ -322,9 +329,10 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--format", choices=FORMATS, default="table")
     e.set_defaults(func=cmd_events)
 
-    f = sub.add_parser("refresh", help="fetch the live CBP feed and BTS counts into $BORDERWATCH_HOME/snapshot")
+    f = sub.add_parser("refresh", help="fetch the live CBP feed, BTS counts and CBP's port-information pages "
+                                       "into $BORDERWATCH_HOME/snapshot")
     f.add_argument("--bts-from", default="1996-01", help="first BTS month to fetch (default 1996-01)")
-    f.add_argument("--skip", help="comma-separated sources to leave as they are: cbp,bts")
+    f.add_argument("--skip", help="comma-separated sources to leave as they are: cbp,bts,portinfo")
     f.set_defaults(func=cmd_refresh)
 
     r = sub.add_parser("run", help="open the dashboard (Streamlit) on this machine")

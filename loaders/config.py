@@ -53,6 +53,7 @@ class Settings:
     bts_max_pages: int = 50
     bts_page_size: int = 50000
     bts_deadline: float = 600.0
+    portinfo_deadline: float = 120.0
 
 
 def get_settings(env: dict[str, str] | None = None) -> Settings:
@@ -75,6 +76,7 @@ def get_settings(env: dict[str, str] | None = None) -> Settings:
         bts_max_pages=_number(env, "BORDERWATCH_BTS_MAX_PAGES", 50, int, 1, 10 ** 4),
         bts_page_size=_number(env, "BORDERWATCH_BTS_PAGE_SIZE", 50000, int, 1, 50000),
         bts_deadline=_number(env, "BORDERWATCH_BTS_DEADLINE", 600, float, 0.1, 86400),
+        portinfo_deadline=_number(env, "BORDERWATCH_PORTINFO_DEADLINE", 120, float, 0.1, 86400),
     )
 
 

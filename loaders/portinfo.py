@@ -2,9 +2,12 @@
 border notice, into a :data:`~loaders.schema.PORT_INFO_COLUMNS` frame (one row per port).
 
 - :func:`fetch_port_info` does the network call and nothing else (one port per call, bounded like every
-  fetch through :func:`loaders.http.http_get`);
+  fetch through :func:`loaders.http.http_get`); :func:`fetch_port_infos` fetches many ports within one total
+  deadline (``borderwatch refresh`` saves them, :mod:`loaders.refresh`);
 - :func:`parse_port_info` is pure: one payload (or a list of payloads) in, tidy frame out;
-- :func:`read_port_info` reads saved payloads (one file or a folder of ``*.json``).
+- :func:`check_port_info` parses one port's payload and checks it is that port's page;
+- :func:`read_port_info` reads saved payloads (one file, possibly a JSON array of pages, or a folder of
+  ``*.json``).
 
 The payload is ``{"port_number", "port_name", "crossing_name", "port_items": {"items": [{"title",
 "section_items": [{"description", "url"}]}]}}`` (real capture: ``portmoreinformation_300401.json``). We keep
@@ -14,6 +17,7 @@ notice (missing, not a notice). The text is data: callers escape it before any m
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
@@ -23,7 +27,7 @@ import requests
 
 from .config import Settings, get_settings
 from .errors import FeedError
-from .http import Fetched, http_get
+from .http import Deadline, Fetched, http_get
 from .schema import PORT_INFO_COLUMNS, conform
 
 #: Section titles (upper-cased) -> our column; the Spanish page (``/es``) names them differently.
@@ -45,6 +49,40 @@ def fetch_port_info(port_number: str, settings: Settings | None = None, *,
                     session: requests.Session | None = None) -> Fetched:
     """GET one port's "more information". Raises :class:`FeedError` (from the shared HTTP layer)."""
     return http_get(port_info_url(port_number, settings), settings=settings, session=session)
+
+
+def fetch_port_infos(ports: Iterable[str], settings: Settings | None = None, *,
+                     deadline: Deadline | None = None) -> tuple[dict[str, Fetched], dict[str, str]]:
+    """GET every port's "more information", one after another, all within one total ``deadline`` (default
+    :attr:`Settings.portinfo_deadline` seconds; each request also within ``http_deadline``). Network only.
+    Returns ``(fetched, failed)``: the payload of each port that answered, and for each port that did not,
+    why (the error's detail, e.g. "HTTP 404 Not Found"; a port after the deadline: "not fetched: ..."). Never raises for one port's failure."""
+    settings = settings or get_settings()
+    deadline = deadline or Deadline(settings.portinfo_deadline)
+    fetched: dict[str, Fetched] = {}
+    failed: dict[str, str] = {}
+    for port in ports:
+        if deadline.remaining() <= 0:
+            failed[port] = f"not fetched: the {deadline.seconds:g} s deadline for port information had passed"
+            continue
+        step = Deadline(max(0.0, min(settings.http_deadline, deadline.remaining())))
+        try:
+            fetched[port] = http_get(port_info_url(port, settings), settings=settings, deadline=step)
+        except FeedError as exc:
+            failed[port] = exc.detail
+    return fetched, failed
+
+
+def check_port_info(raw: bytes | str, port_number: str, *, source: str) -> pd.DataFrame:
+    """Parse one port's payload and check it is that port's page (a page of another port would put its
+    hours and notice on the wrong crossing). Returns the one-row frame; raises :class:`FeedError`."""
+    frame = parse_port_info(raw, source=source)
+    if not raw.lstrip().startswith(b"{" if isinstance(raw, bytes) else "{"):  # one page, not an array of them
+        raise FeedError(source, "the page is not one JSON object")
+    got = frame["port_number"].tolist()
+    if got != [port_number]:
+        raise FeedError(source, f"asked for port {port_number}, the page describes {', '.join(got) or 'no port'}")
+    return frame
 
 
 def parse_port_info(raw: bytes | str, *, source: str, retrieved_at: Any = None) -> pd.DataFrame:

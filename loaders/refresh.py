@@ -2,16 +2,21 @@
 
 Each source is fetched, parsed and validated (:mod:`loaders.feed_checks`: never a payload that would make the
 map worse than the last good one) *before* anything is written. A source that fails keeps its part of the
-previous refreshed snapshot (or of the embedded one), and says so. Writing happens under the snapshot lock
-(:func:`loaders.atomic.file_lock`, so concurrent refreshes queue instead of sharing a folder), in a private
-staging folder that is fsynced and published with one atomic link swap (:mod:`loaders.atomic`): a kill -9 at
-any instruction leaves the old snapshot or the new one, and the next refresh repairs what was left.
+previous refreshed snapshot (or of the embedded one), and says so. CBP's per-port "more information" pages
+(hours, border notices; :mod:`loaders.portinfo`) are one more source, saved as one JSON array: a port whose
+page fails keeps its previous page, and the manifest names the ports that failed and why. Writing happens
+under the snapshot lock (:func:`loaders.atomic.file_lock`, so concurrent refreshes queue instead of sharing a
+folder), in a private staging folder that is fsynced and published with one atomic link swap
+(:mod:`loaders.atomic`): a kill -9 at any instruction leaves the old snapshot or the new one, and the next
+refresh repairs what was left.
 The embedded ``data/`` is never written.
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,14 +26,19 @@ from .atomic import file_lock, publish_dir, repair_dir, staged_dir, write_error
 from .bts import fetch_bts, parse_bts_socrata, read_volumes_parquet, write_volumes_parquet
 from .cbp import fetch_cbp, parse_cbp, read_cbp
 from .config import STATES, Settings, get_settings
-from .crossings import port_zones, read_crossings
+from .crossings import port_zones, read_crossings, real_crossings
 from .errors import BorderwatchError, FeedError
 from .events import read_events
 from .feed_checks import check_bts_volumes, check_cbp_waits
+from .portinfo import PATH as PORTINFO_PATH, check_port_info, fetch_port_infos, port_info_url
 from .snapshot import MANIFEST, read_manifest, refreshed_dir, write_manifest
 
 BTS_FILE = "bts_volumes_tx_az_ca.parquet"
 TXDOT_FILE = "txdot_unt_bridge_volumes_tx.parquet"  # = loaders.txdot.FILENAME
+#: CBP's port-information pages, one JSON array (loaders.portinfo reads it; the page shows hours and notices).
+PORTINFO_FILE = "cbp/portmoreinformation.json"
+#: The live sources, in the order they are fetched and listed.
+SOURCES = ("cbp", "bts", "portinfo")
 #: The lock every writer of the refreshed snapshot holds (in $BORDERWATCH_HOME).
 LOCK_NAME = ".snapshot.lock"
 #: Folders the pre-versioning refresh used for its two-rename swap (restored, oldest-good first).
@@ -63,8 +73,10 @@ class RefreshResult:
 
 
 def refresh_snapshot(*, settings: Settings | None = None, bts_start: str = "1996-01", session=None,
-                     sources: tuple[str, ...] = ("cbp", "bts")) -> RefreshResult:
-    """Fetch the live CBP feed and BTS volumes (TX/AZ/CA, from ``bts_start``) and write a snapshot.
+                     sources: tuple[str, ...] = SOURCES,
+                     portinfo_ports: Iterable[str] | None = None) -> RefreshResult:
+    """Fetch the live CBP feed, BTS volumes (TX/AZ/CA, from ``bts_start``) and CBP's port-information page
+    of each of ``portinfo_ports`` (default: every port of the crossings reference) and write a snapshot.
 
     Raises :class:`BorderwatchError` only when no source could be refreshed (then nothing is written)."""
     settings = settings or get_settings()
@@ -108,6 +120,30 @@ def refresh_snapshot(*, settings: Settings | None = None, bts_start: str = "1996
             new["bts"] = (entry, vol)
         except BorderwatchError as exc:
             kept["bts"] = str(exc)
+    port_failed: dict[str, str] = {}
+    if "portinfo" in sources:
+        ports = tuple(dict.fromkeys(str(p) for p in portinfo_ports)) if portinfo_ports is not None \
+            else reference_ports(crossings)
+        got, port_failed = fetch_port_infos(ports, settings)
+        pages: dict[str, bytes] = {}
+        for port, fetched in got.items():
+            try:
+                check_port_info(fetched.content, port, source=fetched.url)
+                pages[port] = fetched.content
+            except FeedError as exc:
+                port_failed[port] = exc.detail
+        port_failed = {p: port_failed[p] for p in ports if p in port_failed}
+        if pages:
+            when = max(f.server_date or f.retrieved_at for p, f in got.items() if p in pages)
+            entry = {"role": "portinfo", "path": PORTINFO_FILE, "format": "json",
+                     "title": "CBP port information (posted hours, border notices), one page per port",
+                     "source_url": port_info_url("{port}", settings),
+                     "as_of": pd.Timestamp(when).isoformat(), "rows_unit": "ports",
+                     "provenance": f"live fetch of {PORTINFO_PATH} for {len(ports)} ports",
+                     "license": "U.S. government work, public domain"}
+            new["portinfo"] = (entry, pages)
+        if port_failed:
+            kept["portinfo"] = _port_failures(port_failed, len(ports))
     if not new:
         raise _nothing(kept)
     try:
@@ -135,6 +171,8 @@ def refresh_snapshot(*, settings: Settings | None = None, bts_start: str = "1996
         if not new:
             raise _nothing(kept)
         prev_files = {f["role"]: f for f in prev_manifest["files"]}
+        if "portinfo" in new:
+            new["portinfo"] = _merge_port_pages(*new["portinfo"], port_failed, previous, prev_files.get("portinfo"))
         with staged_dir(target) as tmp:
             try:
                 manifest = _write(tmp, new, kept, previous, prev_files, settings)
@@ -142,6 +180,43 @@ def refresh_snapshot(*, settings: Settings | None = None, bts_start: str = "1996
                 raise write_error(target, exc) from exc
             publish_dir(tmp, target)
     return RefreshResult(path=target, manifest=manifest, refreshed=sorted(new), kept=kept)
+
+
+def reference_ports(crossings: pd.DataFrame) -> tuple[str, ...]:
+    """The CBP port numbers of the crossings reference (duplicate feed entries left out), sorted."""
+    real = real_crossings(crossings)
+    return tuple(sorted({str(p) for p in real["port_number"].dropna()}))
+
+
+def _port_failures(failed: dict[str, str], total: int) -> str:
+    """'2 of 45 port pages failed: HTTP 404 Not Found (250407, 260403); ...' - one line, by reason."""
+    by_reason: dict[str, list[str]] = {}
+    for port, why in failed.items():
+        by_reason.setdefault(why, []).append(port)
+    parts = [f"{why} ({', '.join(ps[:6])}{', ...' if len(ps) > 6 else ''})" for why, ps in by_reason.items()]
+    return f"{len(failed)} of {total} port page{'s' if total != 1 else ''} failed: " + "; ".join(parts)
+
+
+def _merge_port_pages(entry: dict, pages: dict[str, bytes], failed: dict[str, str], previous: Path,
+                      prev_entry: dict | None) -> tuple[dict, bytes]:
+    """The pages fetched now, plus the previous snapshot's page of each port that failed, as one JSON array
+    (ports in order). The entry names the failed ports (``failed_ports``) and those whose page was kept."""
+    old: dict[str, object] = {}
+    if prev_entry and failed:
+        try:
+            doc = json.loads((previous / prev_entry["path"]).read_bytes())
+            old = {str(d.get("port_number")): d for d in (doc if isinstance(doc, list) else [doc]) if isinstance(d, dict)}
+        except (OSError, ValueError):
+            old = {}
+    kept_ports = sorted(p for p in failed if p in old)
+    items = {p: raw.strip() for p, raw in pages.items()}
+    items.update({p: json.dumps(old[p], ensure_ascii=False, indent=4).encode("utf-8") for p in kept_ports})
+    body = b"[\n" + b",\n".join(items[p] for p in sorted(items)) + b"\n]\n"
+    entry = {**entry, "rows": len(items)}
+    if failed:
+        entry["failed_ports"] = dict(failed)
+        entry["kept_ports"] = kept_ports
+    return entry, body
 
 
 def _nothing(kept: dict[str, str]) -> BorderwatchError:
@@ -184,7 +259,9 @@ def _previous_volumes(previous, manifest):
 def _write(tmp, new, kept, previous, prev_files, settings) -> dict:
     (tmp / "cbp").mkdir(parents=True, exist_ok=True)
     files = []
-    for role in ("cbp", "bts"):
+    for role in SOURCES:
+        if role not in new and role not in prev_files:  # e.g. no port information saved yet
+            continue
         if role in new:
             entry, payload = new[role]
             if isinstance(payload, pd.DataFrame):

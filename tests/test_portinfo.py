@@ -59,3 +59,13 @@ def test_fetch_from_a_local_server(shared_data):
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+def test_check_port_info_takes_one_page_of_the_port_asked_for(shared_data):
+    from loaders.portinfo import check_port_info
+    raw = (shared_data / "cbp/portmoreinformation_300401.json").read_bytes()
+    assert check_port_info(raw, "300401", source="p.json")["hours"].tolist() == ["24 hrs/day"]
+    with pytest.raises(FeedError, match="asked for port 250401, the page describes 300401"):
+        check_port_info(raw, "250401", source="p.json")
+    with pytest.raises(FeedError, match="not one JSON object"):  # saved pages are one array of objects
+        check_port_info(b"[" + raw + b"]", "300401", source="p.json")
