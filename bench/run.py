@@ -352,8 +352,11 @@ def main(argv: list[str] | None = None) -> int:
     Path(a.out).write_text(json.dumps(result, indent=2, default=str) + "\n")
     print()
     print(table(figs))
+    errors: dict[str, list[str]] = {}  # one worker's failure is the error of all its rows: print it once
     for f in figs:
         if f.get("error"):
-            print(f"\nERROR {f['name']}: {f['error']}")
+            errors.setdefault(f["error"], []).append(f["name"])
+    for error, names in errors.items():
+        print(f"\nERROR {'; '.join(names)}: {error}")
     print(f"\n{len(figs)} figures in {machine['wall_s']:.0f} s; results in {a.out}")
     return 1 if any(f.get("error") for f in figs) else 0
