@@ -178,11 +178,17 @@ def splits_in_view(sel: VolumeSelection, start: pd.Timestamp, end: pd.Timestamp)
 def missing_ports(frame: pd.DataFrame) -> pd.DataFrame:
     """For totals across ports: per measure and month, the ports expected (their first..last month of that
     measure spans it) but without a count (no row, or NA). Columns: measure, month, n_missing, missing."""
-    cols = ["measure", "month", "n_missing", "missing"]
-    empty = pd.DataFrame({"measure": pd.Series([], dtype="string"), "month": pd.Series([], dtype="datetime64[ns]"),
-                          "n_missing": pd.Series([], dtype="Int64"), "missing": pd.Series([], dtype="string")})
     if frame.empty or frame["port_code"].nunique() < 2:
-        return empty
+        return missing_summary(None)
+    return missing_summary(missing_rows(frame))
+
+
+def missing_rows(frame: pd.DataFrame) -> pd.DataFrame | None:
+    """One row (measure, month, label 'Lukeville (2602)') per port, measure and month inside that port's own
+    first..last month of the measure without a count; None when there is none. Each port's rows depend on its
+    own counts only, so the rows of a union of ports are the rows of its parts."""
+    if frame.empty:
+        return None
     mcode, measures = pd.factorize(frame["measure"].astype(str), sort=True)
     pcode, ports = pd.factorize(frame["port_code"].astype(str), sort=True)
     months = frame["month"].to_numpy().astype("datetime64[M]").astype(np.int64)
@@ -199,13 +205,23 @@ def missing_ports(frame: pd.DataFrame) -> pd.DataFrame:
     have = np.unique(key[ok] * span + (months[ok] - base))
     lacking = ~np.isin(keys * span + (grid_month - base), have)
     if not lacking.any():
-        return empty
+        return None
     names = frame.sort_values("month").groupby("port_code", observed=True)["port_name"].last()
     names = {str(k): str(v) for k, v in names.items()}
     lk, lm = keys[lacking], grid_month[lacking]
-    lack = pd.DataFrame({"measure": np.asarray(measures)[lk // n_ports],
+    return pd.DataFrame({"measure": np.asarray(measures)[lk // n_ports],
                          "month": lm.astype("datetime64[M]").astype("datetime64[ns]"),
                          "label": [f"{names.get(p, p)} ({p})" for p in np.asarray(ports)[lk % n_ports]]})
+
+
+def missing_summary(lack: pd.DataFrame | None) -> pd.DataFrame:
+    """:func:`missing_rows` (of one frame, or concatenated for several) per measure and month: n_missing and
+    the ports' labels, sorted and comma-joined."""
+    cols = ["measure", "month", "n_missing", "missing"]
+    if lack is None or lack.empty:
+        return pd.DataFrame({"measure": pd.Series([], dtype="string"),
+                             "month": pd.Series([], dtype="datetime64[ns]"),
+                             "n_missing": pd.Series([], dtype="Int64"), "missing": pd.Series([], dtype="string")})
     agg = lack.groupby(["measure", "month"])["label"].agg(["size", lambda x: ", ".join(sorted(x))]).reset_index()
     out = pd.DataFrame({"measure": agg["measure"], "month": agg["month"], "n_missing": agg["size"],
                         "missing": agg.iloc[:, -1]})

@@ -320,27 +320,29 @@ def volumes_chart(snap: Snapshot, filters: Filters) -> ChartSpec:
     from .figures import make_volumes_figure, volumes_table
     start, end = effective_months(snap, filters)
     f = filters.with_(start=start, end=end)
-    sel = volume_selection(snap, f)
     t0, t1 = pd.Timestamp(start + "-01"), pd.Timestamp(end + "-01")
-    v = sel.frame
-    v = v[(v["family"] == f.family).to_numpy(dtype=bool, na_value=False)
-          & (v["month"] >= t0).to_numpy() & (v["month"] <= t1).to_numpy()].reset_index(drop=True)
-    zeros = zero_throughout(v) if sel.source == "TxDOT/UNT" else []
-    if zeros:
-        v = v[~v["measure"].isin(zeros).to_numpy(dtype=bool)].reset_index(drop=True)
-    present = sorted(v["measure"].astype(str).unique())
-    measure = f.measure
-    if measure and measure not in present and BRIDGE_MEASURE.get(measure) in present:
-        measure = BRIDGE_MEASURE[measure]
-    measures = [measure] if measure and measure in present else None
-    group = f.group_by if measures else "measure"
-    if sel.level == "ports":
-        group = "port"
-        if measures is None:
-            primary = PRIMARY_MEASURE[f.family]
-            measures = [primary if primary in present else present[0]] if present else None
-    missing = missing_ports(v) if sel.level == "state" and group == "measure" else None
-    table = volumes_table(v, family=f.family, measures=measures, group_by=group, missing=missing)
+    total = states_total(snap, f, t0, t1)
+    zeros: list[str] = []
+    if total is not None:  # the states' total per measure, from per-state parts
+        sel, table, measures, group = total
+        v = None  # make_volumes_figure draws the table
+    else:
+        sel = volume_selection(snap, f)
+        v = sel.frame
+        v = v[(v["family"] == f.family).to_numpy(dtype=bool, na_value=False)
+              & (v["month"] >= t0).to_numpy() & (v["month"] <= t1).to_numpy()].reset_index(drop=True)
+        zeros = zero_throughout(v) if sel.source == "TxDOT/UNT" else []
+        if zeros:
+            v = v[~v["measure"].isin(zeros).to_numpy(dtype=bool)].reset_index(drop=True)
+        present = sorted(v["measure"].astype(str).unique())
+        measures, group = _chosen_measures(f, present)
+        if sel.level == "ports":
+            group = "port"
+            if measures is None:
+                primary = PRIMARY_MEASURE[f.family]
+                measures = [primary if primary in present else present[0]] if present else None
+        missing = missing_ports(v) if sel.level == "state" and group == "measure" else None
+        table = volumes_table(v, family=f.family, measures=measures, group_by=group, missing=missing)
     drawn = sorted(table["measure"].dropna().astype(str).unique())
     word = FAMILY_WORDS[f.family]
     from . import chart_text as ct
@@ -376,6 +378,85 @@ def volumes_chart(snap: Snapshot, filters: Filters) -> ChartSpec:
                               title=title, subtitle=volumes_subtitle(snap, f, group), caption=cap,
                               markers=splits_in_view(sel, t0, t1), empty_text=empty)
     return ChartSpec("volumes", fig, table)
+
+
+def _chosen_measures(f: Filters, present: list[str]) -> tuple[list[str] | None, str]:
+    """The measures to draw (None = every measure present) and the lines' grouping, for the filters."""
+    measure = f.measure
+    if measure and measure not in present and BRIDGE_MEASURE.get(measure) in present:
+        measure = BRIDGE_MEASURE[measure]
+    measures = [measure] if measure and measure in present else None
+    return measures, (f.group_by if measures else "measure")
+
+
+@dataclass(frozen=True)
+class _StatePart:
+    """One state's share of a states' total volume chart (BTS, one family, modes, window)."""
+    ports: tuple[str, ...]  # the state's ports with counts of the modes (any family, any month)
+    sums: pd.Series  # figures.volumes.grouped_sums per measure, in the window
+    months: dict  # measure -> (first, last) month with a row in the window
+    n_ports: int  # ports with a row in the window
+    lack: pd.DataFrame | None  # analysis.crossing_volumes.missing_rows in the window
+
+
+#: Per-state parts kept per snapshot (each a few hundred rows): state x family x modes x window.
+STATE_PARTS_KEPT = 96
+
+
+def _state_part(snap: Snapshot, state: str, family: str, modes: tuple, t0: pd.Timestamp,
+                t1: pd.Timestamp) -> _StatePart:
+    from collections import OrderedDict
+    from analysis.crossing_volumes import by_modes, missing_rows
+    from loaders.bts import filter_volumes
+    from .figures.volumes import grouped_sums
+    kept = memo(snap, "volume_state_parts", OrderedDict)
+    key = (state, family, modes, t0, t1)
+    if key in kept:
+        kept.move_to_end(key)
+        return kept[key]
+    v = by_modes(filter_volumes(snap.volumes, states=[state]), modes)
+    ports = tuple(sorted(v["port_code"].astype(str).unique()))
+    v = v[(v["family"] == family).to_numpy(dtype=bool, na_value=False)
+          & (v["month"] >= t0).to_numpy() & (v["month"] <= t1).to_numpy()].reset_index(drop=True)
+    rng = v.groupby(v["measure"].astype(str))["month"].agg(["min", "max"]) if len(v) else None
+    part = _StatePart(ports=ports, sums=grouped_sums(v, v["measure"].astype(str)),
+                      months={} if rng is None else {m: (a, b) for m, a, b in zip(rng.index, rng["min"], rng["max"])},
+                      n_ports=int(v["port_code"].nunique()), lack=missing_rows(v))
+    kept[key] = part
+    while len(kept) > STATE_PARTS_KEPT:
+        kept.popitem(last=False)
+    return part
+
+
+def states_total(snap: Snapshot, f: Filters, t0: pd.Timestamp, t1: pd.Timestamp):
+    """``(selection, table, measures, group)`` of a states' total chart per measure (no ports, no crossing),
+    summed from per-state parts so that a States change reuses what the states already shown computed; None
+    for every other chart. The table equals ``volumes_table(volume_selection(...).frame, ...)``."""
+    from analysis.crossing_volumes import VolumeSelection, missing_summary
+    from .figures.volumes import empty_table, month_grid, with_missing
+    if f.ports or (f.crossing and f.crossing in set(snap.crossings["crossing_id"])):
+        return None
+    parts = [_state_part(snap, s, f.family, tuple(f.modes), t0, t1) for s in f.states]
+    present = sorted({m for p in parts for m in p.months})
+    measures, group = _chosen_measures(f, present)
+    if group != "measure":
+        return None
+    ports = tuple(sorted({c for p in parts for c in p.ports}))
+    sel = VolumeSelection(snap.volumes.iloc[:0], "BTS", "state",
+                          f"{', '.join(f.states)}, total of {len(ports)} BTS ports", (), ports, tuple(f.modes))
+    drawn = measures if measures is not None else present
+    spans = [p.months[m] for p in parts for m in drawn if m in p.months]
+    if not spans:
+        table = empty_table()
+    else:
+        sums = [p.sums[p.sums.index.get_level_values("measure").isin(drawn)] if measures else p.sums for p in parts]
+        sums = [x for x in sums if len(x)]
+        g = sums[0] if len(sums) == 1 else pd.concat(sums).groupby(level=[0, 1, 2, 3], sort=True).sum(min_count=1)
+        table = month_grid(g, min(a for a, _ in spans), max(b for _, b in spans))
+    n_ports = sum(p.n_ports for p in parts)
+    lacks = [p.lack for p in parts if p.lack is not None]
+    missing = missing_summary(pd.concat(lacks, ignore_index=True) if lacks and n_ports >= 2 else None)
+    return sel, with_missing(table, missing), measures, group
 
 
 def views_port_name(snap: Snapshot, code: str) -> str:

@@ -150,3 +150,57 @@ def test_el_paso_split_marked_on_compare_panels(snapshot):
     lines = [s for s in fig.layout.shapes if s.name == "source-change"]
     assert len(lines) == 2  # the El Paso (2402) and Ysleta (2401) panels, none elsewhere
     assert {pd.Timestamp(s.x0) for s in lines} == {pd.Timestamp("2020-03-01")}
+
+
+def _total_the_direct_way(snapshot, f):
+    """The states' total table as volumes_chart built it from one selection frame (before per-state parts)."""
+    from dashboard.figures import volumes_table
+    start, end = views.effective_months(snapshot, f)
+    f = f.with_(start=start, end=end)
+    sel = views.volume_selection(snapshot, f)
+    t0, t1 = pd.Timestamp(start + "-01"), pd.Timestamp(end + "-01")
+    v = sel.frame
+    v = v[(v["family"] == f.family).to_numpy(dtype=bool, na_value=False)
+          & (v["month"] >= t0).to_numpy() & (v["month"] <= t1).to_numpy()].reset_index(drop=True)
+    present = sorted(v["measure"].astype(str).unique())
+    measures = [f.measure] if f.measure and f.measure in present else None
+    table = volumes_table(v, family=f.family, measures=measures, group_by="measure", missing=missing_ports(v))
+    return sel, table
+
+
+@pytest.mark.parametrize("q", [
+    {}, {"state": "AZ,CA"}, {"state": "TX,CA"}, {"state": "TX,AZ"}, {"state": "CA"}, {"state": "AZ"},
+    {"state": "TX", "family": "people"}, {"state": "AZ,CA", "family": "freight"},
+    {"state": "AZ,CA", "mode": "pedestrian"}, {"mode": "rail"}, {"state": "AZ", "mode": "rail,commercial"},
+    {"from": "1996-01", "to": "2025-02"}, {"state": "CA,AZ", "from": "2023-01", "to": "2023-12"},
+    {"state": "AZ", "from": "2020-03", "to": "2020-05", "family": "people"},
+    {"measure": "Trucks"}, {"state": "AZ,CA", "measure": "Pedestrians", "family": "people"},
+    {"state": "AZ", "mode": "pedestrian", "family": "freight"},  # nothing to draw
+])
+def test_states_total_from_per_state_parts_is_the_direct_total(snapshot, q):
+    """A states' total is summed from per-state parts (reused across States changes): same table, same
+    'ports missing' marks, same title and ports as summing the states' frame at once."""
+    f = Filters.from_query(q)
+    sel, want = _total_the_direct_way(snapshot, f)
+    start, end = views.effective_months(snapshot, f)
+    got = views.states_total(snapshot, f.with_(start=start, end=end), pd.Timestamp(start + "-01"),
+                             pd.Timestamp(end + "-01"))
+    assert got is not None
+    gsel, table, _, group = got
+    assert group == "measure"
+    pd.testing.assert_frame_equal(table, want)
+    assert (gsel.where, gsel.ports, gsel.level, gsel.source) == (sel.where, sel.ports, sel.level, sel.source)
+    # and a second look-up (parts cached) gives the same
+    again = views.states_total(snapshot, f.with_(start=start, end=end), pd.Timestamp(start + "-01"),
+                               pd.Timestamp(end + "-01"))[1]
+    pd.testing.assert_frame_equal(again, want)
+
+
+def test_states_total_marks_a_missing_port_count(snapshot):
+    """All three states 1996-2025: some month lacks a port's count, and the total says which port."""
+    f = Filters.from_query({"from": "1996-01", "to": "2025-02"})
+    table = chart(snapshot, **{"from": "1996-01", "to": "2025-02"}).table
+    part = table[table["ports_missing"] > 0]
+    assert len(part) and part["missing"].str.contains(r"\(\d{4}\)").all()
+    assert views.states_total(snapshot, f.with_(crossing="tx-eagle-pass-bridge-1"), pd.Timestamp("2020-01-01"),
+                              pd.Timestamp("2020-02-01")) is None

@@ -91,12 +91,27 @@ def _on_month_grid(v: pd.DataFrame, key: pd.Series) -> pd.DataFrame:
     """Sum per series and month (NA stays NA: ``min_count=1``), then put every series on the full monthly
     grid of the frame so missing months are explicit NA."""
     if v.empty:
-        return pd.DataFrame({c: pd.Series([], dtype=t) for c, t in
-                             zip(TABLE_COLUMNS, ["datetime64[ns]", "string", "string", "string", "Int64"])})
+        return empty_table()
+    return month_grid(grouped_sums(v, key), v["month"].min(), v["month"].max())
+
+
+def empty_table() -> pd.DataFrame:
+    """A volumes table (TABLE_COLUMNS) without rows."""
+    return pd.DataFrame({c: pd.Series([], dtype=t) for c, t in
+                         zip(TABLE_COLUMNS, ["datetime64[ns]", "string", "string", "string", "Int64"])})
+
+
+def grouped_sums(v: pd.DataFrame, key: pd.Series) -> pd.Series:
+    """Sums (Int64, NA where every count is NA: ``min_count=1``) indexed by series, measure, unit, month.
+    Sums of disjoint frames add up to the sum of their union (with ``min_count=1`` again)."""
     d = v.assign(series=key.values)
-    g = (d.groupby(["series", "measure", "unit", "month"], observed=True, sort=True)["value"]
-         .sum(min_count=1))
-    months = pd.date_range(d["month"].min(), d["month"].max(), freq="MS")
+    return (d.groupby(["series", "measure", "unit", "month"], observed=True, sort=True)["value"]
+            .sum(min_count=1))
+
+
+def month_grid(g: pd.Series, first, last) -> pd.DataFrame:
+    """The sums ``g`` (:func:`grouped_sums`) as TABLE_COLUMNS, each series on every month first..last."""
+    months = pd.date_range(first, last, freq="MS")
     # one row per (series, measure, unit) key and month, in key order then month order; months
     # without a sum stay NA
     key_index = g.index.droplevel("month")
@@ -124,10 +139,16 @@ def volumes_table(volumes: pd.DataFrame, *, family: str | None = "vehicles",
     v, _ = _select(volumes, family, measures, group_by)
     table = _on_month_grid(v, _series_key(v, group_by))
     if missing is not None and group_by == "measure":
-        m = missing.rename(columns={"n_missing": "ports_missing"})
-        table = table.merge(m[["measure", "month", "ports_missing", "missing"]], on=["measure", "month"], how="left")
-        table["ports_missing"] = table["ports_missing"].fillna(0).astype("Int64")
-        table["missing"] = table["missing"].astype("string")
+        table = with_missing(table, missing)
+    return table
+
+
+def with_missing(table: pd.DataFrame, missing: pd.DataFrame) -> pd.DataFrame:
+    """A per-measure table with ``ports_missing`` and ``missing`` from ``missing_ports`` (see volumes_table)."""
+    m = missing.rename(columns={"n_missing": "ports_missing"})
+    table = table.merge(m[["measure", "month", "ports_missing", "missing"]], on=["measure", "month"], how="left")
+    table["ports_missing"] = table["ports_missing"].fillna(0).astype("Int64")
+    table["missing"] = table["missing"].astype("string")
     return table
 
 
