@@ -79,14 +79,16 @@ def _parse_local(value: str, tz: str | None, field: str) -> tuple[pd.Timestamp |
 
 
 _URL_FORBIDDEN = frozenset("()[]<>\"'`{}|\\^")
+#: Whitespace, control characters or a forbidden character anywhere in a URL (one scan, not one per character).
+_URL_BAD = re.compile("[\\s\x00-\x1f" + re.escape("".join(sorted(_URL_FORBIDDEN))) + "]")
 
 
 def _check_url(url: str) -> str | None:
     parsed = urlparse(url)
     if parsed.scheme != "https":
         return f"source URL {url!r} is not https"
-    if (not parsed.netloc or "." not in parsed.netloc or any(c.isspace() or ord(c) < 32 for c in url)
-            or any(c in url for c in _URL_FORBIDDEN) or parsed.username or parsed.password):
+    if (not parsed.netloc or "." not in parsed.netloc or _URL_BAD.search(url)
+            or parsed.username or parsed.password):
         # characters that could end a markdown link or an HTML attribute early: percent-encode them
         return f"source URL {url!r} is malformed"
     return None
