@@ -222,11 +222,15 @@ def missing_summary(lack: pd.DataFrame | None) -> pd.DataFrame:
         return pd.DataFrame({"measure": pd.Series([], dtype="string"),
                              "month": pd.Series([], dtype="datetime64[ns]"),
                              "n_missing": pd.Series([], dtype="Int64"), "missing": pd.Series([], dtype="string")})
-    agg = lack.groupby(["measure", "month"])["label"].agg(["size", lambda x: ", ".join(sorted(x))]).reset_index()
-    out = pd.DataFrame({"measure": agg["measure"], "month": agg["month"], "n_missing": agg["size"],
-                        "missing": agg.iloc[:, -1]})
-    res = out[cols]
-    return res.astype({"measure": "string", "n_missing": "Int64", "missing": "string"})
+    groups: dict[tuple, list[str]] = {}  # a few dozen rows: plain Python beats a groupby with a lambda
+    for key in zip(lack["measure"].tolist(), lack["month"].tolist(), lack["label"].tolist()):
+        groups.setdefault(key[:2], []).append(key[2])
+    keys = sorted(groups)
+    return pd.DataFrame({
+        "measure": pd.array([k[0] for k in keys], dtype="string"),
+        "month": pd.Series([k[1] for k in keys], dtype="datetime64[ns]"),
+        "n_missing": pd.array([len(groups[k]) for k in keys], dtype="Int64"),
+        "missing": pd.array([", ".join(sorted(groups[k])) for k in keys], dtype="string")})[cols]
 
 
 def zero_throughout(frame: pd.DataFrame) -> list[str]:

@@ -145,11 +145,11 @@ def volumes_table(volumes: pd.DataFrame, *, family: str | None = "vehicles",
 
 def with_missing(table: pd.DataFrame, missing: pd.DataFrame) -> pd.DataFrame:
     """A per-measure table with ``ports_missing`` and ``missing`` from ``missing_ports`` (see volumes_table)."""
-    m = missing.rename(columns={"n_missing": "ports_missing"})
-    table = table.merge(m[["measure", "month", "ports_missing", "missing"]], on=["measure", "month"], how="left")
-    table["ports_missing"] = table["ports_missing"].fillna(0).astype("Int64")
-    table["missing"] = table["missing"].astype("string")
-    return table
+    found = dict(zip(zip(missing["measure"].tolist(), missing["month"].tolist()),
+                     zip(missing["n_missing"].tolist(), missing["missing"].tolist())))
+    at = [found.get(k, (0, pd.NA)) for k in zip(table["measure"].tolist(), table["month"].tolist())]
+    return table.assign(ports_missing=pd.array([a for a, _ in at], dtype="Int64"),
+                        missing=pd.array([b for _, b in at], dtype="string"))
 
 
 FAMILY_AXIS = {"vehicles": "Vehicles", "people": "People", "freight": "Containers"}
