@@ -237,3 +237,44 @@ def test_snap_tz_is_the_reference_zone(snapshot):
     assert snap_tz(snapshot, "ca-san-ysidro") == "America/Los_Angeles"
     with pytest.raises(ValueError, match="unknown crossing 'nowhere'"):
         snap_tz(snapshot, "nowhere")
+
+
+# ------------------------------------------------------------------ closed until asked for
+def _qp(at, key):
+    v = at.query_params.get(key)
+    return v[0] if isinstance(v, list) and v else v
+
+
+def test_section_is_closed_on_the_plain_page_and_opens_on_demand(with_history):
+    """The plain page builds no history chart (its controls and downloads neither); the toggle opens it,
+    the address keeps it open (history=1), and closing it drops the section's keys."""
+    at = new_app()
+    assert not at.exception, at.exception
+    assert not any(t.get("type") == "heatmap" for s in specs(at) for t in s["data"])
+    assert not [s for s in at.selectbox if s.key == "w_hcrossing"]
+    show = at.toggle(key="w_hshow")
+    assert show.value is False and "3 crossings" in show.label
+    assert _qp(at, "history") is None
+    show.set_value(True).run()
+    assert not at.exception, at.exception
+    spec = heatmap(at)
+    assert "Best time to cross — " in spec["layout"]["title"]["text"]
+    assert _qp(at, "history") == "1"
+    at.selectbox(key="w_hcrossing").set_value("ca-san-ysidro").run()
+    assert _qp(at, "hcrossing") == "ca-san-ysidro" and _qp(at, "history") is None  # hcrossing opens it too
+    at.toggle(key="w_hshow").set_value(False).run()
+    assert not at.exception, at.exception
+    assert _qp(at, "hcrossing") is None and _qp(at, "history") is None
+    assert not any(t.get("type") == "heatmap" for s in specs(at) for t in s["data"])
+    # reopened: the default window of the page's crossing, not an empty one
+    at.toggle(key="w_hshow").set_value(True).run()
+    assert not at.exception, at.exception
+    assert "Median wait of" in _caption(heatmap(at))
+
+
+def test_history_link_opens_the_section(with_history):
+    at = new_app(history="1")
+    assert not at.exception, at.exception
+    assert at.toggle(key="w_hshow").value is True
+    assert heatmap(at)
+    assert _qp(at, "history") == "1"

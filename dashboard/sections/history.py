@@ -1,10 +1,13 @@
 """The "Wait-time history" section of the page: best time to cross, wait trend, what SENTRI/Ready saves,
 fastest nearby, the status map at any past time, and a data-quality card, from the history store.
 
-Controls live in the page address (``?hcrossing=ca-san-ysidro&hlane=passenger:standard&hfrom=2026-09-01
+The section is closed on the plain page (a toggle opens it; ``?history=1`` or any of its keys in a link opens
+it too), so neither the first draw nor reruns elsewhere on the page build or send its charts. Controls live
+in the page address (``?hcrossing=ca-san-ysidro&hlane=passenger:standard&hfrom=2026-09-01
 &hto=2026-10-01&hat=2026-09-02T07:30``; ``hat`` without a zone is the crossing's wall clock) and only the
-open tab's chart is built. Charts are cached per (store revision, crossing, lane, window), so a rerun that
-changes nothing else costs a dictionary look-up.
+open tab's chart is built. Menus and charts are cached per (store, store revision, and what each chart reads:
+crossing, lane, window; the as-of map also the page's states and the as-of time), so a rerun that changes
+nothing of that costs dictionary look-ups, and a new poll or import (a new revision) is seen at the next rerun.
 """
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ from dashboard import history_views as hv
 from dashboard import views
 from dashboard.safe_text import md
 
-URL_KEYS = ("hcrossing", "hlane", "hfrom", "hto", "hat", "htall")
+URL_KEYS = ("hcrossing", "hlane", "hfrom", "hto", "hat", "htall", "history")
 TABS = ("Best time to cross", "Wait trend", "SENTRI / Ready savings", "Fastest nearby", "Map at a past time",
         "Data quality")
 
@@ -220,8 +223,12 @@ def url_state() -> dict[str, str]:
     ss = st.session_state
     if "_h_url" not in ss:
         ss["_h_url"] = {k: st.query_params.get(k) for k in URL_KEYS if st.query_params.get(k)}
+        # a link into the section (any of its keys, or history=1) opens it; the plain page has it closed
+        ss.setdefault("w_hshow", bool(ss["_h_url"]) and ss["_h_url"].get("history") != "0")
+    if not ss.get("w_hshow"):
+        return {}
     if not ss.get("_h_seeded"):
-        return dict(ss["_h_url"])
+        return _open_flag(dict(ss["_h_url"]))
     d = ss.get("_h_defaults", {})
     now = {"hcrossing": ss.get("w_hcrossing"), "hlane": ss.get("w_hlane"),
            "hfrom": ss["w_hfrom"].isoformat() if ss.get("w_hfrom") else None,
@@ -229,7 +236,13 @@ def url_state() -> dict[str, str]:
            "hat": (f"{ss['w_hat_date'].isoformat()}T{ss['w_hat_time'].strftime('%H:%M')}"
                    if ss.get("w_hat_on") and ss.get("w_hat_date") and ss.get("w_hat_time") else None),
            "htall": "1" if ss.get("w_htall") else None}
-    return {k: str(v) for k, v in now.items() if v and v != d.get(k)}
+    return _open_flag({k: str(v) for k, v in now.items() if v and v != d.get(k)})
+
+
+def _open_flag(keys: dict[str, str]) -> dict[str, str]:
+    """The open section's keys; ``history=1`` alone when every choice is the default (the link still opens it)."""
+    keys = {k: v for k, v in keys.items() if k != "history"}
+    return keys or {"history": "1"}
 
 
 def keep_in_url(want: dict[str, str]) -> dict[str, str]:
@@ -301,6 +314,17 @@ def history_section(snap, f, export_ok: bool, chart_block, source: HistorySource
     ss = st.session_state
     menu = _menu(src, snap, views.snapshot_key(snap), src.cache_id, revision)
     crossings, lanes_by, last_by = menu.crossings, menu.lanes_by, menu.last_by
+    # Closed until asked for (or linked to): the charts, their controls and downloads are then neither built
+    # nor sent, so the page's first draw and every rerun elsewhere on it do not pay for them.
+    newest = max(last_by.values())
+    st.toggle(f"Show the wait-time history ({len(crossings)} crossings, newest reading "
+              f"{views.fmt_local(newest, 'UTC')})", key="w_hshow",
+              help="Best time to cross, wait trend, SENTRI/Ready savings, fastest nearby, the map at a past time "
+                   "and data quality, from the history store. Kept in the address (history=1).")
+    if not ss.get("w_hshow"):
+        # its widgets are not drawn, so Streamlit forgets their values: reopening starts from the defaults
+        ss.pop("_h_for", None)
+        return
     _parse_url(crossings, lanes_by)
     for w in ss.pop("_h_warnings", []):
         st.warning(f"Link: ignored {md(w)}")  # URL-derived: escaped
