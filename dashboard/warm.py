@@ -76,6 +76,18 @@ def _work(data_dir: Path, listen: tuple[str, int] | None) -> None:
         gc.freeze()
     except Exception as exc:  # noqa: BLE001 - the page reports it when it loads the data itself
         _result.update(error=exc)
+        return
+    # The history section opens the store on the first page: SQLAlchemy and the store's modules take
+    # ~0.2-0.4 s to import. In a thread of their own (take() waits for this one only), while the browser is
+    # still loading; a page that gets there first waits on the import lock instead of importing twice.
+    threading.Thread(target=_import_history, name="borderwatch-warm-history", daemon=True).start()
+
+
+def _import_history() -> None:
+    try:
+        import history.embedded  # noqa: F401
+    except Exception:  # noqa: BLE001 - an optional head start; the page imports (and reports) it itself
+        pass
 
 
 def start(data_dir: str | Path, listen: tuple[str, int] | None = None) -> threading.Thread:
