@@ -92,3 +92,21 @@ def test_page_bridge_level_and_outage_toggles():
     assert not at.exception
     frames = [d.value for d in at.dataframe]
     assert any("events_line" in f.columns and (f["location"] == "Sasabe (BTS port 2606)").any() for f in frames)
+
+
+def test_impact_is_computed_once_for_the_live_feeds_new_snapshots(snapshot, monkeypatch):
+    """With the live feed on the page gets a new Snapshot object each rerun; the impact (seconds to compute)
+    depends on events and counts only, so it is cached on the snapshot's id, not recomputed per rerun."""
+    from dashboard.sections import impact
+    from loaders.snapshot import with_live_waits
+    calls = []
+    real = impact.iv.impact_for
+    monkeypatch.setattr(impact.iv, "impact_for", lambda s, e: calls.append(e) or real(s, e))
+    impact._impact_for.clear()
+    a, b = with_live_waits(snapshot, snapshot.waits), with_live_waits(snapshot, snapshot.waits)
+    assert a is not b and a.snapshot_id == b.snapshot_id == f"{snapshot.snapshot_id}+live"
+    x = impact._impact_for(a, a.snapshot_id, "2023-12-lukeville-closure")
+    y = impact._impact_for(b, b.snapshot_id, "2023-12-lukeville-closure")
+    assert x is y and calls == ["2023-12-lukeville-closure"]
+    assert "closed" in set(x.summary["role"])
+    impact._impact_for.clear()

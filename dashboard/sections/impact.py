@@ -39,14 +39,31 @@ def _chart(_snap, key: str, event_id: str, measure: str | None, level: str | Non
     return iv.impact_chart(_snap, event_id, measure=measure, level=level)
 
 
+# The section reads only the snapshot's events and counts, never its waits. With the live feed on, the page
+# gets a new Snapshot object on every rerun (loaders.snapshot.with_live_waits), so the per-snapshot memos of
+# impact_views would be computed again each time (the impact table: seconds): these caches are keyed on the
+# snapshot's id instead, which the live feed does not change ('<id>+live').
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _menu_for(_snap, snapshot_id: str) -> tuple[list[str], dict[str, str]]:
+    events = iv.impact_events(_snap)
+    labels = {r["id"]: f"{r['start']:%Y-%m-%d} · {iv.event_label(r)}" for r in events.to_dict("records")}
+    return events["id"].tolist(), labels
+
+
 def _menu(snap) -> tuple[list[str], dict[str, str]]:
     """The event menu's ids (newest first) and labels, built once per snapshot (the section runs on every
     rerun of the page; the labels cost ~15 ms)."""
-    def build():
-        events = iv.impact_events(snap)
-        labels = {r["id"]: f"{r['start']:%Y-%m-%d} · {iv.event_label(r)}" for r in events.to_dict("records")}
-        return events["id"].tolist(), labels
-    return views.memo(snap, "impact_menu", build)
+    return _menu_for(snap, snap.snapshot_id)
+
+
+@st.cache_resource(max_entries=16, show_spinner="Computing the closure's impact…")
+def _impact_for(_snap, snapshot_id: str, event_id: str):
+    return iv.impact_for(_snap, event_id)
+
+
+@st.cache_resource(max_entries=2, show_spinner="Looking for outages in the monthly counts…")
+def _count_candidates(_snap, snapshot_id: str):
+    return iv.count_candidates(_snap)
 
 
 def closure_section(snap, export_ok: bool, chart_block) -> None:
@@ -69,7 +86,7 @@ def closure_section(snap, export_ok: bool, chart_block) -> None:
         history_outages(snap)
         return
     try:
-        imp = iv.impact_for(snap, event_id)
+        imp = _impact_for(snap, snap.snapshot_id, event_id)
     except BorderwatchError as exc:
         st.info(str(exc))
         return
@@ -107,7 +124,7 @@ def outage_candidates(snap) -> None:
                    "event at that place and mode (March 2020 – November 2021 excluded). A drop in counts is not "
                    "proof of a closure: each candidate needs a source. Copy the pre-filled line into "
                    "data/events.csv, then add the https source.")
-        cand = iv.count_candidates(snap)
+        cand = _count_candidates(snap, snap.snapshot_id)
         show = cand[cand["status"] == "candidate"].copy()
         show["first_month"] = show["first_month"].dt.strftime("%Y-%m")
         show["last_month"] = show["last_month"].dt.strftime("%Y-%m")
