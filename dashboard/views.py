@@ -4,6 +4,8 @@ call these, so the same filters give the same images.
 """
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import pandas as pd
@@ -399,21 +401,24 @@ class _StatePart:
     lack: pd.DataFrame | None  # analysis.crossing_volumes.missing_rows in the window
 
 
-#: Per-state parts kept per snapshot (each a few hundred rows): state x family x modes x window.
+#: Per-state parts kept (each a few hundred rows): snapshot's counts x state x family x modes x window.
 STATE_PARTS_KEPT = 96
+#: Keyed on the counts frame, not the Snapshot object: with the live feed on the page gets a new Snapshot
+#: per rerun (loaders.snapshot.with_live_waits), sharing the embedded snapshot's counts.
+_state_parts: "OrderedDict[tuple, _StatePart]" = OrderedDict()
+_state_parts_lock = threading.Lock()
 
 
 def _state_part(snap: Snapshot, state: str, family: str, modes: tuple, t0: pd.Timestamp,
                 t1: pd.Timestamp) -> _StatePart:
-    from collections import OrderedDict
     from analysis.crossing_volumes import by_modes, missing_rows
     from loaders.bts import filter_volumes
     from .figures.volumes import grouped_sums
-    kept = memo(snap, "volume_state_parts", OrderedDict)
-    key = (state, family, modes, t0, t1)
-    if key in kept:
-        kept.move_to_end(key)
-        return kept[key]
+    key = (snap.snapshot_id.removesuffix("+live"), id(snap.volumes), state, family, modes, t0, t1)
+    with _state_parts_lock:
+        if key in _state_parts:
+            _state_parts.move_to_end(key)
+            return _state_parts[key]
     v = by_modes(filter_volumes(snap.volumes, states=[state]), modes)
     ports = tuple(sorted(v["port_code"].astype(str).unique()))
     v = v[(v["family"] == family).to_numpy(dtype=bool, na_value=False)
@@ -422,9 +427,10 @@ def _state_part(snap: Snapshot, state: str, family: str, modes: tuple, t0: pd.Ti
     part = _StatePart(ports=ports, sums=grouped_sums(v, v["measure"].astype(str)),
                       months={} if rng is None else {m: (a, b) for m, a, b in zip(rng.index, rng["min"], rng["max"])},
                       n_ports=int(v["port_code"].nunique()), lack=missing_rows(v))
-    kept[key] = part
-    while len(kept) > STATE_PARTS_KEPT:
-        kept.popitem(last=False)
+    with _state_parts_lock:
+        _state_parts[key] = part
+        while len(_state_parts) > STATE_PARTS_KEPT:
+            _state_parts.popitem(last=False)
     return part
 
 

@@ -204,3 +204,18 @@ def test_states_total_marks_a_missing_port_count(snapshot):
     assert len(part) and part["missing"].str.contains(r"\(\d{4}\)").all()
     assert views.states_total(snapshot, f.with_(crossing="tx-eagle-pass-bridge-1"), pd.Timestamp("2020-01-01"),
                               pd.Timestamp("2020-02-01")) is None
+
+
+def test_states_total_parts_are_shared_by_the_live_feeds_snapshots(snapshot):
+    """With the live feed on, each rerun has a new Snapshot object over the same counts: the per-state parts
+    are reused, not recomputed."""
+    from loaders.snapshot import with_live_waits
+    f = Filters.from_query({"state": "AZ,CA", "from": "2021-01", "to": "2021-06"})
+    t0, t1 = pd.Timestamp("2021-01-01"), pd.Timestamp("2021-06-01")
+    a, b = with_live_waits(snapshot, snapshot.waits), with_live_waits(snapshot, snapshot.waits)
+    first = views.states_total(a, f, t0, t1)[1]
+    n = len(views._state_parts)
+    again = views.states_total(b, f, t0, t1)[1]
+    assert len(views._state_parts) == n
+    pd.testing.assert_frame_equal(first, again)
+    assert first["value"].notna().any()
