@@ -44,9 +44,12 @@ PHONE_WIDTH, PHONE_MAP_HEIGHT = 390, 620
 
 
 def is_phone() -> bool:
-    """A phone browser (by its User-Agent): the map is fitted to a tall narrow box, titles become text."""
-    ua = (st.context.headers or {}).get("User-Agent", "") or ""
-    return any(k in ua for k in ("Mobi", "iPhone", "Android"))
+    """A phone browser (by its User-Agent): the map is fitted to a tall narrow box, titles become text.
+    Read once per session (st.context.headers costs ~4 ms, and the page asks once per chart)."""
+    if "_is_phone" not in st.session_state:
+        ua = (st.context.headers or {}).get("User-Agent", "") or ""
+        st.session_state["_is_phone"] = any(k in ua for k in ("Mobi", "iPhone", "Android"))
+    return st.session_state["_is_phone"]
 
 
 # ------------------------------------------------------------------ data (cached)
