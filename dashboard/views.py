@@ -405,7 +405,7 @@ class _StatePart:
 STATE_PARTS_KEPT = 96
 #: Keyed on the counts frame, not the Snapshot object: with the live feed on the page gets a new Snapshot
 #: per rerun (loaders.snapshot.with_live_waits), sharing the embedded snapshot's counts.
-_state_parts: "OrderedDict[tuple, _StatePart]" = OrderedDict()
+_state_parts: "OrderedDict[tuple, tuple[pd.DataFrame, _StatePart]]" = OrderedDict()
 _state_parts_lock = threading.Lock()
 
 
@@ -416,9 +416,10 @@ def _state_part(snap: Snapshot, state: str, family: str, modes: tuple, t0: pd.Ti
     from .figures.volumes import grouped_sums
     key = (snap.snapshot_id.removesuffix("+live"), id(snap.volumes), state, family, modes, t0, t1)
     with _state_parts_lock:
-        if key in _state_parts:
+        hit = _state_parts.get(key)
+        if hit is not None and hit[0] is snap.volumes:  # the same frame (an id alone can be reused)
             _state_parts.move_to_end(key)
-            return _state_parts[key]
+            return hit[1]
     v = by_modes(filter_volumes(snap.volumes, states=[state]), modes)
     ports = tuple(sorted(v["port_code"].astype(str).unique()))
     v = v[(v["family"] == family).to_numpy(dtype=bool, na_value=False)
@@ -428,7 +429,7 @@ def _state_part(snap: Snapshot, state: str, family: str, modes: tuple, t0: pd.Ti
                       months={} if rng is None else {m: (a, b) for m, a, b in zip(rng.index, rng["min"], rng["max"])},
                       n_ports=int(v["port_code"].nunique()), lack=missing_rows(v))
     with _state_parts_lock:
-        _state_parts[key] = part
+        _state_parts[key] = (snap.volumes, part)
         while len(_state_parts) > STATE_PARTS_KEPT:
             _state_parts.popitem(last=False)
     return part
