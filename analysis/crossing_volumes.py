@@ -83,6 +83,32 @@ def events_for_measures(events: pd.DataFrame, measures: Iterable[str]) -> pd.Dat
     return events[keep.to_numpy(dtype=bool)].reset_index(drop=True)
 
 
+def crossing_keys(crossings: pd.DataFrame, port_code: str) -> set[str]:
+    """The names events use for the crossings counted under BTS port ``port_code``: their ``crossing_id``
+    and CBP ``port_number`` (``"2604"`` -> DeConcini, Mariposa, Morley Gate and 260401, 260402, 260403)."""
+    c = crossings[crossings["bts_port_code"].astype(str) == str(port_code)]
+    return set(c["crossing_id"].astype(str)) | {str(p) for p in c["port_number"].dropna()}
+
+
+def panel_events(events: pd.DataFrame, crossings: pd.DataFrame, *, group_by: str, panel: str,
+                 measure: str) -> pd.DataFrame:
+    """The events one Compare panel shades: events at the panel's own place (``group_by="state"``: events
+    of state ``panel``; ``"port"``: events naming a crossing counted under BTS port ``panel``, see
+    :func:`crossing_keys`), for the measure's mode (or every mode, :func:`events_for_measures`), not
+    southbound-only (the counts are northbound). Raises ValueError for another ``group_by``."""
+    if events is None or events.empty:
+        return events
+    if group_by == "state":
+        here = events["state"].astype(str) == str(panel)
+    elif group_by == "port":
+        keys = crossing_keys(crossings, panel)
+        here = events["crossings"].map(lambda cs: bool(keys & {str(k) for k in cs}))
+    else:
+        raise ValueError(f"a Compare panel is a state or a port, not a {group_by!r}")
+    ev = events[here.to_numpy(dtype=bool) & (events["direction"] != "southbound").to_numpy(dtype=bool)]
+    return events_for_measures(ev.reset_index(drop=True), [measure])
+
+
 def _bridge_as_volumes(bridge: pd.DataFrame, name: str) -> pd.DataFrame:
     out = pd.DataFrame({
         "port_code": bridge["port_code"].astype("string"),

@@ -514,10 +514,24 @@ def compare_chart(snap: Snapshot, filters: Filters) -> ChartSpec:
     from analysis.crossing_volumes import EL_PASO_SPLIT, EL_PASO_SPLIT_TEXT
     split_series = [x for x in table["series"].dropna().unique() if str(x).endswith(("(2401)", "(2402)"))]
     markers = [(EL_PASO_SPLIT, EL_PASO_SPLIT_TEXT, split_series)] if group_by == "port" and split_series else None
-    fig = make_compare_figure(vol, table=table, measure=measure, group_by=group_by, events=_chart_events(snap, f),
+    fig = make_compare_figure(vol, table=table, measure=measure, group_by=group_by,
+                              panel_events=compare_panel_events(snap, f, table, group_by, measure),
                               title=title, subtitle=volumes_subtitle(snap, f, "measure"),
                               caption=caption(snap, f, "compare"), markers=markers)
     return ChartSpec("compare", fig, table)
+
+
+def compare_panel_events(snap: Snapshot, filters: Filters, table: pd.DataFrame, group_by: str,
+                         measure: str) -> dict[str, pd.DataFrame]:
+    """Each Compare panel's own events (series name -> events): those of its state, or of the crossings
+    its BTS port counts ('Nogales (2604)'), for the measure's mode (analysis.crossing_volumes.panel_events)."""
+    from analysis.crossing_volumes import panel_events
+    ev = _chart_events(snap, filters.with_(crossing=None))  # a panel is a whole state or port
+    out = {}
+    for s in table["series"].dropna().astype(str).unique():
+        key = s.rsplit("(", 1)[-1].rstrip(")") if group_by == "port" else s
+        out[s] = panel_events(ev, snap.crossings, group_by=group_by, panel=key, measure=measure)
+    return out
 
 
 def events_chart(snap: Snapshot, filters: Filters) -> ChartSpec:

@@ -219,3 +219,67 @@ def test_states_total_parts_are_shared_by_the_live_feeds_snapshots(snapshot):
     assert len(views._state_parts) == n
     pd.testing.assert_frame_equal(first, again)
     assert first["value"].notna().any()
+
+
+# ------------------------------------------------------------------ Compare: each panel its own events
+def test_panel_events_are_the_panels_own_port_and_mode(events, crossings):
+    """On the real registry: a Compare panel of a port gets the events of the crossings that port counts,
+    for the measure's mode; a state panel the events of its state; southbound-only events never."""
+    from analysis.crossing_volumes import panel_events
+
+    def ids(panel, measure, group_by="port"):
+        return set(panel_events(events, crossings, group_by=group_by, panel=panel, measure=measure)["id"])
+    covid = {"2020-03-land-border-essential-travel-restriction-az", "2021-11-land-border-reopening-vaccinated-az",
+             "2021-11-non-essential-vaccination-requirement-az", "2022-01-essential-traveler-vaccination-requirement-az"}
+    lukeville = {"2023-11-lukeville-reduced-vehicle-processing", "2023-12-lukeville-closure", "2024-01-lukeville-reopening"}
+    assert ids("2602", "Personal Vehicles") == covid | lukeville
+    assert ids("2608", "Personal Vehicles") == covid  # San Luis: nothing of Lukeville's
+    nogales = ids("2604", "Personal Vehicles")
+    assert not nogales & lukeville and "2024-06-securing-the-border-proclamation-az" in nogales
+    assert "2023-09-nogales-morley-gate-suspension" not in nogales  # a pedestrian gate: not on a vehicle panel
+    assert "2023-09-nogales-morley-gate-suspension" in ids("2604", "Pedestrians")
+    # San Ysidro (2504) with PedWest: its southbound-only closure is not drawn on northbound counts
+    sy = ids("2504", "Pedestrians")
+    assert "2023-01-san-ysidro-pedwest-southbound-closure" not in sy
+    assert ids("CA", "Trucks", "state") == {"2021-03-tecate-closure", "2024-06-securing-the-border-proclamation-ca",
+                                            "2025-01-cbp-one-appointments-ended-ca"}
+    az = panel_events(events, crossings, group_by="state", panel="AZ", measure="Personal Vehicles")
+    assert set(az["state"]) == {"AZ"} and lukeville <= set(az["id"])
+    with pytest.raises(ValueError, match="state or a port"):
+        panel_events(events, crossings, group_by="measure", panel="x", measure="Trucks")
+
+
+def _panel_shapes(fig):
+    """{panel title: set of event ids shaded there} of a Compare figure (legend groups are 'event-<id>')."""
+    titles = [a.text for a in fig.layout.annotations if a.xref == "paper" and a.yref == "paper"][:len(fig.data)]
+    out: dict[str, set[str]] = {t: set() for t in titles}
+    for s in fig.layout.shapes:
+        if s.legendgroup and s.legendgroup.startswith("event-"):
+            out[titles[int(s.xref[1:] or 1) - 1]].add(s.legendgroup.removeprefix("event-"))
+    return out
+
+
+def test_compare_panels_shade_only_their_own_events(snapshot):
+    """Arizona ports compared on personal vehicles, 2023-2024: the Lukeville closure is shaded on the
+    Lukeville panel only (it used to be on Nogales and San Luis too); every event is in the legend once."""
+    fig = views.compare_chart(snapshot, Filters.from_query(
+        {"state": "AZ", "port": "2602,2604,2608", "from": "2023-01", "to": "2024-12"})).figure
+    got = _panel_shapes(fig)
+    assert got["Lukeville (2602)"] == {"2023-11-lukeville-reduced-vehicle-processing", "2023-12-lukeville-closure",
+                                       "2024-01-lukeville-reopening"}
+    assert got["Nogales (2604)"] == {"2024-06-securing-the-border-proclamation-az"}
+    assert got["San Luis (2608)"] == set()
+    legend = [s.legendgroup for s in fig.layout.shapes if s.showlegend]
+    assert sorted(legend) == sorted(set(legend)) and len(legend) == 4
+    # Pedestrians: the Morley Gate suspension is Nogales' own, not Lukeville's
+    ped = _panel_shapes(views.compare_chart(snapshot, Filters.from_query(
+        {"state": "AZ", "port": "2602,2604,2608", "family": "people", "measure": "Pedestrians",
+         "from": "2023-01", "to": "2024-12"})).figure)
+    assert "2023-09-nogales-morley-gate-suspension" in ped["Nogales (2604)"]
+    assert "2023-09-nogales-morley-gate-suspension" not in ped["Lukeville (2602)"]
+    # States: California's panel does not carry Arizona's or Texas' closures
+    st = _panel_shapes(views.compare_chart(snapshot, Filters.from_query(
+        {"state": "TX,AZ,CA", "from": "2020-01", "to": "2024-12"})).figure)
+    assert "2023-12-lukeville-closure" in st["AZ"] and "2023-12-lukeville-closure" not in st["CA"]
+    assert "2021-03-tecate-closure" in st["CA"] and "2021-03-tecate-closure" not in st["TX"]
+    assert "2023-09-eagle-pass-bridge-1-suspension" in st["TX"] and "2023-09-eagle-pass-bridge-1-suspension" not in st["AZ"]

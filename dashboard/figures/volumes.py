@@ -16,11 +16,12 @@ Rules that keep the chart honest:
 panel per group, each with its own y-axis) because port volumes differ by orders of magnitude (San Ysidro
 vs Andrade) and one shared axis flattens the small ones. With ``index_to="2019"`` (a year or a
 ``YYYY-MM`` month) it draws indexed lines on one axis instead (100 = that period's mean), for comparing
-trajectories such as the 2020 drop and recovery.
+trajectories such as the 2020 drop and recovery. Each panel shades only its own events (``panel_events``:
+those of its state or port, for the measure's mode), not every event of the states selected.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -477,10 +478,14 @@ def make_compare_figure(volumes: pd.DataFrame, *, table: pd.DataFrame | None = N
                         groups: Iterable[str] | None = None, index_to: str | None = None,
                         events: pd.DataFrame | None = None, title: str | None = None,
                         subtitle: str | None = None, caption: str | None = None, columns: int = 2,
-                        markers: Sequence[tuple[pd.Timestamp, str, Sequence[str]]] | None = None) -> go.Figure:
+                        markers: Sequence[tuple[pd.Timestamp, str, Sequence[str]]] | None = None,
+                        panel_events: Mapping[str, pd.DataFrame] | None = None) -> go.Figure:
     """Compare states or ports (``group_by``) on ONE ``measure``. Small multiples (one panel per group,
     own y-axis, shared x) by default; ``index_to="2019"`` draws indexed lines (100 = mean of that period)
-    on one axis. ``groups`` restricts to some states / port codes. Event spans are drawn on every panel.
+    on one axis. ``groups`` restricts to some states / port codes. ``events`` are drawn on every panel;
+    ``panel_events`` (series name -> that panel's events, e.g. from
+    :func:`analysis.crossing_volumes.panel_events`) draws on each panel only its own, numbered once across
+    the figure (each event in the legend once; on one axis, the events of the series shown).
     ``markers``: ``(month, text, series)`` reference lines (the El Paso/Ysleta split) drawn on the panels of
     those series (on the single axis when any of them is shown)."""
     table = compare_table(volumes, measure=measure, group_by=group_by, groups=groups, index_to=index_to) if table is None else table
@@ -488,6 +493,12 @@ def make_compare_figure(volumes: pd.DataFrame, *, table: pd.DataFrame | None = N
     names = list(dict.fromkeys(table["series"].tolist()))
     x0 = table["month"].min() if not table.empty else None
     x1 = table["month"].max() + pd.offsets.MonthBegin(1) if not table.empty else None
+    own: dict[str, set[str]] | None = None
+    if panel_events is not None:
+        parts = [panel_events[s] for s in names if panel_events.get(s) is not None and len(panel_events[s])]
+        events = pd.concat(parts, ignore_index=True).drop_duplicates("id") if parts else None
+        own = {s: set(panel_events[s]["id"].astype(str)) if panel_events.get(s) is not None else set()
+               for s in names}
     if index_to is not None or len(names) <= 1:
         traces = []
         ycol = "index" if index_to is not None else "value"
@@ -519,6 +530,8 @@ def make_compare_figure(volumes: pd.DataFrame, *, table: pd.DataFrame | None = N
                         vertical_spacing=min(0.12, 0.5 / rows), horizontal_spacing=0.08)
     shapes: list[dict] = []
     marker_anns: list[dict] = []
+    column_rows: dict[int, dict[str, dict]] = {}  # the event rows drawn in each column, by tag
+    in_legend: set[str] = set()
     for i, s in enumerate(names):
         r, c = i // columns + 1, i % columns + 1
         part = table[table["series"] == s]
@@ -529,7 +542,16 @@ def make_compare_figure(volumes: pd.DataFrame, *, table: pd.DataFrame | None = N
                                  hovertemplate=f"<b>{esc_t(s)}</b><br>%{{x|%b %Y}}: %{{y:,}} {esc_t(unit)}<extra></extra>"),
                       row=r, col=c)
         k = "" if i == 0 else str(i + 1)
-        sh, ev_rows = event_shapes(events, x0, x1, xref=f"x{k}", yref=f"y{k} domain", legend=(i == 0))
+        sh, ev_rows = event_shapes(events, x0, x1, xref=f"x{k}", yref=f"y{k} domain",
+                                   legend=(i == 0 and own is None))
+        if own is not None:  # this panel's own events only (event_shapes gives one shape per row)
+            drawn = [(x, row) for x, row in zip(sh, ev_rows) if own[s] & set(row["ids"])]
+            for x, row in drawn:  # each event once in the legend: on the first panel that draws it
+                first = row["id"] not in in_legend
+                x.update(showlegend=first, legend="legend2" if first else None)
+                in_legend.add(row["id"])
+            sh, ev_rows = [x for x, _ in drawn], [row for _, row in drawn]
+        column_rows.setdefault(i % columns, {}).update({row["tag"]: row for row in ev_rows})
         shapes.extend(sh)
         for when, text, series in markers or ():
             if s in set(series) and x0 <= pd.Timestamp(when) <= x1:
@@ -545,8 +567,10 @@ def make_compare_figure(volumes: pd.DataFrame, *, table: pd.DataFrame | None = N
     tags, tag_rows = [], 0
     for c in range(min(columns, len(names))):
         k = "" if c == 0 else str(c + 1)
-        t, tag_rows = event_tags(ev_rows, x0, x1, _plot_px(layout, columns, 0.08), xref=f"x{k}",
-                                 yref=f"y{k} domain", leader=False, base_px=26)
+        rows_c = sorted(column_rows.get(c, {}).values(), key=lambda row: int(row["tag"]))
+        t, used = event_tags(rows_c, x0, x1, _plot_px(layout, columns, 0.08), xref=f"x{k}",
+                             yref=f"y{k} domain", leader=False, base_px=26)
+        tag_rows = max(tag_rows, used)
         tags.extend(t)
     note_shift = 34 + (tag_rows * TAG_ROW_PX + 6 if tag_rows else 0)
     layout["annotations"] = list(fig.layout.annotations) + tags + marker_anns + [dict(
