@@ -14,7 +14,8 @@ A **mode** at ``t`` is, first rule that applies:
 4. **closed** - every usable lane reading of the mode is ``Lanes Closed``; labelled "outside posted hours
    6 am–midnight" when the reading falls outside the crossing's posted hours (hours only label; they never
    make anything open).
-5. **unknown** - otherwise: pending, not in the feed, or "no reading at this time (latest capture ...)".
+5. **unknown** - otherwise: pending, "no update time in the feed" (no lane of the crossing is dated), not in
+   the feed, or "no reading at this time (latest capture ...)".
 
 A reading is **usable** at ``t`` when its time lies within :data:`USABLE_FOR` (4 h) before ``t`` (and no
 more than :data:`EARLY_TOLERANCE` after it). A reading's time is its update time, but never later than the
