@@ -18,41 +18,26 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import os
-import shutil
-import signal
-import socket
 import struct
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections import Counter
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from tests.browser_support import (ARTIFACTS, JS_IDLE, JS_NO_SKELETON, TIMEOUT_MS,  # noqa: F401 (fixtures)
+                                   browser, chromium_path, new_page, serving)
+
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parent.parent
-ARTIFACTS = ROOT / "test-artifacts" / "browser"
-BORDERWATCH = Path(sys.executable).with_name("borderwatch")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 VIEWPORT = {"width": 1440, "height": 900}
-TIMEOUT_MS = 120_000  # generous: the machine is shared (timing lives in make bench)
 
 # --- selectors (see the module docstring) -------------------------------------------------------------
 MAP = ".st-key-map_chart"                      # st.plotly_chart(key="map_chart") -> element class
 MAP_POINTS = f"{MAP} .js-plotly-plot g.trace.scattergeo path.point"   # one per crossing marker
 MAP_LAND = f"{MAP} .js-plotly-plot g.layer.land path"                # basemap drawn (topojson loaded)
-JS_IDLE = ("document.querySelector('[data-testid=stApp]')?.getAttribute('data-test-script-state')"
-           " === 'notRunning'")
 JS_N_POINTS = f"document.querySelectorAll({json.dumps(MAP_POINTS)}).length"
 JS_MAP_DRAWN = f"document.querySelectorAll({json.dumps(MAP_LAND)}).length > 0 && {JS_N_POINTS} > 0"
-JS_NO_SKELETON = "document.querySelectorAll('[data-testid=stSkeleton]').length === 0"
 #: (crossing_id, centre x, centre y) of every visible marker, read from plotly's own data binding.
 JS_MARKERS = f"""() => {{
   const gd = document.querySelector('{MAP} .js-plotly-plot');
@@ -91,94 +76,17 @@ def _n(rows: list[dict], *states: str) -> int:
 
 # ------------------------------------------------------------------ server and browser
 @pytest.fixture(scope="module")
-def chromium_path() -> str:
-    """The Chrome/Chromium ``make chromium`` accepts: $BROWSER_PATH, /usr/bin/chromium, or one on PATH."""
-    candidates = (os.environ.get("BROWSER_PATH"), "/usr/bin/chromium", shutil.which("chromium"),
-                  shutil.which("chromium-browser"), shutil.which("google-chrome"))
-    path = next((p for p in candidates if p and os.path.isfile(p) and os.access(p, os.X_OK)), None)
-    if path is None:
-        pytest.fail("Chromium not found ($BROWSER_PATH, /usr/bin/chromium, or chromium/chromium-browser/"
-                    "google-chrome on PATH): the browser tests need one. `make test` installs Debian's "
-                    "chromium package (`make chromium`); no browser is ever downloaded by playwright.")
-    return path
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
     """``borderwatch run`` as ``make run`` does it, on a free loopback port, with a private BORDERWATCH_HOME."""
-    if not BORDERWATCH.exists():
-        pytest.fail(f"{BORDERWATCH} not found: install the project into this venv (make install-test)")
-    home = tmp_path_factory.mktemp("bw-home")
-    port = _free_port()
-    log = open(home / "server.log", "w+b")
-    proc = subprocess.Popen([str(BORDERWATCH), "run", "--port", str(port), "--address", "127.0.0.1"],
-                            cwd=ROOT, env={**os.environ, "BORDERWATCH_HOME": str(home)},
-                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-
-    def server_log() -> str:
-        log.flush()
-        return (home / "server.log").read_text(errors="replace")[-3000:]
-
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"borderwatch run exited with {proc.returncode}:\n{server_log()}")
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except (urllib.error.URLError, OSError):
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"{url}/_stcore/health not OK within 30 s:\n{server_log()}")
-            time.sleep(0.2)
+    with serving(tmp_path_factory.mktemp("bw-home")) as url:
         yield url
-    finally:
-        # SIGTERM lets Streamlit shut down its kaleido Chromium (own session, not in our process group).
-        for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
-            try:
-                os.killpg(proc.pid, sig)
-            except ProcessLookupError:
-                break
-            try:
-                proc.wait(wait)
-                break
-            except subprocess.TimeoutExpired:
-                continue
-        log.close()
-
-
-@pytest.fixture(scope="module")
-def browser(chromium_path):
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture
 def page(browser, app_url):
     """A fresh context and page; ``page.requests_seen`` lists every URL it asked for (HTTP and websocket)."""
-    ctx = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
-    ctx.set_default_timeout(TIMEOUT_MS)
-    pg = ctx.new_page()
-    seen: list[str] = []
-    ctx.on("request", lambda r: seen.append(r.url))
-    pg.on("websocket", lambda ws: seen.append(ws.url))
-    pg.requests_seen = seen
-    pg.base_url = app_url
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    yield pg
-    ctx.close()
+    with new_page(browser, app_url, websockets=True, viewport=VIEWPORT, accept_downloads=True) as pg:
+        yield pg
 
 
 #: An iPhone 13/14-sized phone: 390x844 CSS px, its Safari user agent (the page fits the map to a phone by it).
@@ -189,16 +97,8 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "i
 
 @pytest.fixture
 def phone(browser, app_url):
-    ctx = browser.new_context(accept_downloads=True, **PHONE)
-    ctx.set_default_timeout(TIMEOUT_MS)
-    pg = ctx.new_page()
-    seen: list[str] = []
-    ctx.on("request", lambda r: seen.append(r.url))
-    pg.requests_seen = seen
-    pg.base_url = app_url
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    yield pg
-    ctx.close()
+    with new_page(browser, app_url, accept_downloads=True, **PHONE) as pg:
+        yield pg
 
 
 # ------------------------------------------------------------------ helpers

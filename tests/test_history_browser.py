@@ -3,18 +3,11 @@ drawn from readings of the real San Diego archive (a readings file named by BORD
 screenshots in test-artifacts/browser/ (looked at by a person before calling the page done)."""
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import time
-import urllib.error
-import urllib.request
-
 import pytest
 
+from tests.browser_support import (ARTIFACTS, JS_IDLE, JS_NO_SKELETON, TIMEOUT_MS,  # noqa: F401 (fixtures)
+                                   browser, chromium_path, new_page, serving)
 from tests.readings_fixtures import sd_readings
-from tests.test_browser import (ARTIFACTS, BORDERWATCH, CHROMIUM_ARGS, JS_IDLE, JS_NO_SKELETON, ROOT, TIMEOUT_MS,
-                                _free_port, chromium_path)  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.browser
 SECTION = "[data-testid=stExpander], .st-key-h_best_chart"
@@ -25,59 +18,14 @@ def history_url(tmp_path_factory, shared_data):
     home = tmp_path_factory.mktemp("bw-hist-home")
     readings = home / "readings.csv"
     sd_readings(shared_data).to_csv(readings, index=False)
-    port = _free_port()
-    log = open(home / "server.log", "w+b")
-    env = {**os.environ, "BORDERWATCH_HOME": str(home), "BORDERWATCH_HISTORY_FILE": str(readings)}
-    proc = subprocess.Popen([str(BORDERWATCH), "run", "--port", str(port), "--address", "127.0.0.1"], cwd=ROOT,
-                            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert proc.poll() is None, (home / "server.log").read_text()[-2000:]
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except (urllib.error.URLError, OSError):
-                pass
-            assert time.monotonic() < deadline, "server not healthy in 30 s"
-            time.sleep(0.2)
+    with serving(home, {"BORDERWATCH_HISTORY_FILE": str(readings)}) as url:
         yield url
-    finally:
-        for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
-            try:
-                os.killpg(proc.pid, sig)
-            except ProcessLookupError:
-                break
-            try:
-                proc.wait(wait)
-                break
-            except subprocess.TimeoutExpired:
-                continue
-        log.close()
 
 
 @pytest.fixture(scope="module")
-def hbrowser(chromium_path):
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture(scope="module")
-def hpage(hbrowser, history_url):
-    ctx = hbrowser.new_context(viewport={"width": 1440, "height": 1000})
-    ctx.set_default_timeout(TIMEOUT_MS)
-    pg = ctx.new_page()
-    seen: list[str] = []
-    ctx.on("request", lambda r: seen.append(r.url))
-    pg.requests_seen = seen
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    yield pg
-    ctx.close()
+def hpage(browser, history_url):
+    with new_page(browser, history_url, viewport={"width": 1440, "height": 1000}) as pg:
+        yield pg
 
 
 def _chart_drawn(key: str, what: str) -> str:
@@ -127,12 +75,9 @@ def test_heatmap_trend_and_as_of_map(hpage, history_url):
     assert all(u.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")) for u in hpage.requests_seen)
 
 
-def test_heatmap_on_a_phone(hbrowser, history_url):
-    ctx = hbrowser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
-                               has_touch=True)
-    ctx.set_default_timeout(TIMEOUT_MS)
-    try:
-        pg = ctx.new_page()
+def test_heatmap_on_a_phone(browser, history_url):
+    with new_page(browser, history_url, viewport={"width": 390, "height": 844}, device_scale_factor=2,
+                  is_mobile=True, has_touch=True) as pg:
         pg.goto(f"{history_url}/?hcrossing=ca-otay-mesa-passenger&hlane=passenger:sentri&hfrom=2026-08-25"
                 f"&hto=2026-10-11&htall=1")
         pg.wait_for_function(_chart_drawn("h_best_chart", "g.hm"), timeout=90_000)
@@ -143,5 +88,3 @@ def test_heatmap_on_a_phone(hbrowser, history_url):
         box = pg.locator(".st-key-h_best_chart").bounding_box()
         assert box["width"] <= 390  # no sideways scrolling of the page
         _shot(pg, "h_best_chart", "history_heatmap_phone.png")
-    finally:
-        ctx.close()
