@@ -30,32 +30,34 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
-# A Chrome/Chromium is needed for image export (kaleido) and the browser tests.
-chromium:
-	@if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 \
-	    || command -v google-chrome >/dev/null 2>&1 || [ -n "$$BROWSER_PATH" ]; then \
+# $(call apt_install,FOUND,PACKAGE,NEEDED-FOR,HOW-TO): nothing when the shell test FOUND succeeds; as root
+# on Debian/Ubuntu, install Debian's PACKAGE; otherwise print HOW-TO (quoted lines) on stderr and fail.
+define apt_install
+	@if $(1); then \
 	  exit 0; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	  echo "Installing Debian's chromium package (needed for image export and browser tests)"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  echo "Installing Debian's $(2) package (needed for $(3))"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2) >/dev/null; \
 	else \
-	  echo "No Chrome/Chromium found. Install one (Debian/Ubuntu: 'sudo apt-get install chromium'," >&2; \
-	  echo "macOS: install Google Chrome) or set BROWSER_PATH to its executable, then run make again." >&2; \
+	  printf '%s\n' $(4) >&2; \
 	  exit 1; \
 	fi
+endef
+
+# A Chrome/Chromium is needed for image export (kaleido) and the browser tests.
+CHROMIUM_FOUND = command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 \
+	|| command -v google-chrome >/dev/null 2>&1 || [ -n "$$BROWSER_PATH" ]
+CHROMIUM_HOWTO = "No Chrome/Chromium found. Install one (Debian/Ubuntu: 'sudo apt-get install chromium'," \
+	"macOS: install Google Chrome) or set BROWSER_PATH to its executable, then run make again."
+chromium:
+	$(call apt_install,$(CHROMIUM_FOUND),chromium,image export and browser tests,$(CHROMIUM_HOWTO))
 
 # PostgreSQL for the history store tests (the tests start and stop a throw-away cluster themselves).
+POSTGRESQL_FOUND = command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1
+POSTGRESQL_HOWTO = "No PostgreSQL found. Install it (Debian/Ubuntu: 'sudo apt-get install postgresql', macOS:" \
+	"'brew install postgresql') or run with BORDERWATCH_TEST_PG=skip to leave those tests out."
 postgresql:
-	@if command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
-	  exit 0; \
-	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	  echo "Installing Debian's postgresql package (needed for the history store tests)"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
-	else \
-	  echo "No PostgreSQL found. Install it (Debian/Ubuntu: 'sudo apt-get install postgresql', macOS:" >&2; \
-	  echo "'brew install postgresql') or run with BORDERWATCH_TEST_PG=skip to leave those tests out." >&2; \
-	  exit 1; \
-	fi
+	$(call apt_install,$(POSTGRESQL_FOUND),postgresql,the history store tests,$(POSTGRESQL_HOWTO))
 
 run: install
 	$(BIN)/borderwatch run --port $(PORT) --address $(ADDRESS)
