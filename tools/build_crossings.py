@@ -185,17 +185,25 @@ def _load_inputs():
     return waits, bts, txdot
 
 
+def _evidence(mode: str, source: str, measure: str, **values) -> dict:
+    """One evidence row: the EVIDENCE_FIELDS a source gives (counts, or lanes), the others blank."""
+    blank = dict.fromkeys(("months_with_counts", "months_listed", "total", "lane_max", "feed_readings"), "")
+    return {"mode": mode, "source": source, "measure": measure, **blank, **values}
+
+
+def _placed(cid: str, rows: list[dict], placed: bool) -> list[dict]:
+    """Evidence rows of crossing ``cid`` as written to crossing_evidence.csv."""
+    return [{"crossing_id": cid, **r, "placed": "true" if placed else "false"} for r in rows]
+
+
 def _count_rows(frame, key_col, key, measure_modes, source):
     """Evidence rows of one crossing / port from a counts frame within the window."""
     import pandas as pd
     f = frame[(frame[key_col] == key) & (frame["month"] >= pd.Timestamp(FIRST)) & (frame["month"] <= pd.Timestamp(LAST))]
-    out = []
-    for measure, g in f.groupby("measure", sort=True):
-        vals = g["value"]
-        out.append({"mode": measure_modes[measure], "source": source, "measure": str(measure),
-                    "months_with_counts": int((vals.fillna(0) > 0).sum()), "months_listed": int(vals.notna().sum()),
-                    "total": int(vals.sum()), "lane_max": "", "feed_readings": ""})
-    return out
+    return [_evidence(measure_modes[measure], source, str(measure),
+                      months_with_counts=int((g["value"].fillna(0) > 0).sum()),
+                      months_listed=int(g["value"].notna().sum()), total=int(g["value"].sum()))
+            for measure, g in f.groupby("measure", sort=True)]
 
 
 def _feed_rows(waits, port_number):
@@ -206,9 +214,8 @@ def _feed_rows(waits, port_number):
         readings = sorted(set(g["operational_status"].dropna().astype(str)) - {"N/A"})
         if mx.empty and not readings:
             continue
-        out.append({"mode": str(mode), "source": FEED_LABEL, "measure": f"{mode} lanes", "months_with_counts": "",
-                    "months_listed": "", "total": "", "lane_max": "" if mx.empty else int(mx.max()),
-                    "feed_readings": ";".join(readings)})
+        out.append(_evidence(str(mode), FEED_LABEL, f"{mode} lanes", lane_max="" if mx.empty else int(mx.max()),
+                             feed_readings=";".join(readings)))
     return out
 
 
@@ -267,23 +274,19 @@ def build() -> tuple[str, str]:
         if not modes:
             raise SystemExit(f"{cid}: no evidence for any mode")
         modes_of[cid] = modes
-        for r in ev:
-            evidence_out.append({"crossing_id": cid, **r, "placed": "true"})
+        evidence_out += _placed(cid, ev, True)
         crossings_out.append(_crossing_row(cid, pn, code, pname, cname, st, tz, kind, ck, notes, modes, ev,
                                            txdot_coords, azca))
     for dup, real in DUPLICATES.items():
         row = next(r for r in ROWS if r[0] == dup)
         cid, pn, code, pname, cname, st, tz, kind, ck, notes = row
-        ev = _feed_rows(waits, pn)
-        for r in ev:
-            evidence_out.append({"crossing_id": cid, **r, "placed": "true"})
+        evidence_out += _placed(cid, _feed_rows(waits, pn), True)
         out = _crossing_row(cid, pn, code, pname, cname, st, tz, kind, ck, notes, modes_of[real], [], txdot_coords, azca)
         out["duplicate_of"] = real
         crossings_out.append(out)
     for cid, name, code in UNPLACED:
-        for r in _count_rows(bts, "port_code", code, BTS_MODES, f"BTS port {code} counts (port total)"):
-            if r["mode"] == RAIL:
-                evidence_out.append({"crossing_id": cid, **r, "placed": "false"})
+        rows = _count_rows(bts, "port_code", code, BTS_MODES, f"BTS port {code} counts (port total)")
+        evidence_out += _placed(cid, [r for r in rows if r["mode"] == RAIL], False)
     order = {r[0]: i for i, r in enumerate(ROWS)}
     crossings_out.sort(key=lambda r: order[r["crossing_id"]])
     return _csv(crossings_out, FIELDS), _csv(evidence_out, EVIDENCE_FIELDS)
