@@ -56,6 +56,11 @@ SPEC: dict[str, tuple[str, str, Target, str | None, str]] = {
     "apptest": ("AppTest rerun after a States change (cold filter)", "ms", Target("abs", 100), None,
                 "streamlit.testing.v1.AppTest on dashboard/app.py; States multiselect set_value(...).run(), "
                 "each to a new state combination; cached repeats in details."),
+    "apptest_history": ("AppTest rerun after a States change, history section open (?history=1)", "ms",
+                        Target("abs", 100), None,
+                        "as 'apptest', the page opened with ?history=1 so the wait-time history section (store "
+                        "menus, best-time heatmap, trend, as-of map) is built on every rerun; HOME seeded with "
+                        "the embedded history on the first run."),
     "export": ("export: warm image (map PNG, persistent Renderer)", "s", Target("abs", 0.3),
                "one-off fig.write_image",
                "dashboard.export.Renderer: first image (browser start included, in details) then 10 warm "
@@ -114,10 +119,10 @@ SPEC: dict[str, tuple[str, str, Target, str | None, str]] = {
                      "with one Renderer, files written; seconds per image over n batches after a first batch "
                      "(browser start) reported in details."),
 }
-ORDER = ["bts", "snapshot", "cbp", "apptest", "export", "export_batch", "impact", "history_collect",
+ORDER = ["bts", "snapshot", "cbp", "apptest", "apptest_history", "export", "export_batch", "impact", "history_collect",
          "history_store", "history_import", "history_heatmap", "history_latest", "startup", "warm_load", "rerun", "rerun_floor2",
          "rerun_collect", "trace", "rss", "concurrent"]
-WORKER = {"bts", "snapshot", "cbp", "apptest", "export", "export_batch", "impact", "history"}
+WORKER = {"bts", "snapshot", "cbp", "apptest", "apptest_history", "export", "export_batch", "impact", "history"}
 HISTORY = ["history_collect", "history_store", "history_import", "history_heatmap", "history_latest"]
 BROWSER = {"startup", "warm_load", "rerun", "rerun_floor2", "rerun_collect", "trace", "rss", "concurrent"}
 

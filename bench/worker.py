@@ -140,12 +140,15 @@ def bench_cbp(n: int) -> dict:
 COMBOS = [["AZ", "CA"], ["TX", "CA"], ["TX", "AZ"], ["CA"], ["TX"], ["AZ"]]
 
 
-def bench_apptest(n: int) -> dict:
+def bench_apptest(n: int, history: bool = False) -> dict:
     """AppTest on dashboard/app.py: first run, then n reruns each to a state combination not seen before
-    (the app's caches miss), then the same n combinations again (caches hit)."""
+    (the app's caches miss), then the same n combinations again (caches hit). ``history``: the page opened
+    with ``?history=1`` (the wait-time history section open: menus, heatmap, trend, as-of map built)."""
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(APP), default_timeout=120)
+    if history:
+        at.query_params["history"] = "1"
     first, _ = _timed(lambda: at.run())
     if at.exception:
         raise RuntimeError(f"app raised on first run: {[e.message for e in at.exception]}")
@@ -302,6 +305,7 @@ def main(argv: list[str] | None = None) -> int:
         out = bench_impact_once()
     else:
         out = {"bts": bench_bts, "snapshot": bench_snapshot, "cbp": bench_cbp, "apptest": bench_apptest,
+               "apptest_history": lambda k: bench_apptest(k, history=True),
                "history": bench_history, "impact": bench_impact, "export_batch": bench_export_batch}[a.name](a.n)
     sys.stdout.write("\n" + json.dumps(out, default=str) + "\n")
     sys.stdout.flush()
