@@ -32,7 +32,7 @@ from dashboard.sections.how_to_read import how_to_read  # noqa: E402
 from dashboard.url_state import DEFAULT_SOURCE, LANE_NAMES, LANES, TABS, ViewState, plain, unknown_values  # noqa: E402
 from loaders.config import STATES, get_settings  # noqa: E402
 from loaders.errors import BorderwatchError  # noqa: E402
-from loaders.snapshot import Snapshot, has_refreshed, load_snapshot, refreshed_dir, with_live_waits  # noqa: E402
+from loaders.snapshot import Snapshot, has_refreshed, load_snapshot, refreshed_dir  # noqa: E402
 
 STATE_NAMES = {"TX": "Texas", "AZ": "Arizona", "CA": "California"}
 MODE_NAMES = {"passenger": "Passenger vehicles", "pedestrian": "Pedestrians", "commercial": "Commercial",
@@ -375,8 +375,8 @@ def main() -> None:
     snap, live_error = base, None
     if st.session_state.get("w_source") == "live":
         try:
-            snap = with_live_waits(base, live_waits(base.crossings, base.snapshot_id, settings.cbp_json_url,
-                                                    base.waits))
+            snap = live.live_snapshot(base, live_waits(base.crossings, base.snapshot_id, settings.cbp_json_url,
+                                                  base.waits))
             st.session_state.setdefault("_live_since", pd.Timestamp.now(tz="UTC"))
         except BorderwatchError as exc:
             live_error = str(exc)

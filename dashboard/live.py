@@ -7,11 +7,16 @@ snapshot) and :func:`recent_failure` returns it, so the page shows the banner an
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 import threading
 import time
 
+import pandas as pd
+import streamlit as st
+
 from loaders.config import Settings, get_settings
+from loaders.snapshot import Snapshot, with_live_waits
 
 FAILURE_TTL_S = float(os.environ.get("BORDERWATCH_LIVE_FAILURE_TTL") or 60)
 #: Total seconds the page waits for the live feed (the CLI's default is longer).
@@ -47,3 +52,22 @@ def remember_failure(key: str, message: str, now: float | None = None) -> str:
 def clear() -> None:
     with _lock:
         _failures.clear()
+
+
+def live_snapshot(base: Snapshot, waits: pd.DataFrame) -> Snapshot:
+    """``with_live_waits(base, waits)``, the same object for the same fetch on every rerun and in every
+    session. st.cache_data hands each rerun its own copy of the fetched waits; a new Snapshot on each rerun
+    made every per-snapshot memo of the page miss (~30-45 ms a rerun with the live feed on, the default).
+    A different fetch (any value changed) is a different snapshot."""
+    plain = waits.copy(deep=False)
+    loose = [c for c in plain.columns if plain[c].dtype == object]  # values of any type: hashed as text
+    plain[loose] = plain[loose].astype(str)
+    content = pd.util.hash_pandas_object(plain, index=False).to_numpy()  # ~4 ms for a whole feed
+    digest = hashlib.blake2b(content.tobytes() + ",".join(map(str, waits.columns)).encode(),
+                             digest_size=12).hexdigest()
+    return _live_snapshot(base, base.snapshot_id, digest, waits)
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _live_snapshot(_base: Snapshot, base_id: str, waits_digest: str, _waits: pd.DataFrame) -> Snapshot:
+    return with_live_waits(_base, _waits)
