@@ -77,14 +77,27 @@ def _at(value: str | None):
 # ---------------------------------------------------------------- data access
 def load_waits(source: str | None, offline: bool = False):
     """(waits, crossings, events, as_of) for the CLI: the embedded snapshot, the refreshed one, a file,
-    a URL or 'live'."""
+    a URL or 'live'. :func:`load_status_inputs` adds the snapshot's port-information pages."""
+    return load_status_inputs(source, offline)[:4]
+
+
+def load_status_inputs(source: str | None, offline: bool = False):
+    """(waits, crossings, events, as_of, port_info): as :func:`load_waits`, plus CBP's port-information
+    pages saved with the snapshot the command reads (``refresh`` saves them; None when there are none), so
+    that ``borderwatch status`` judges posted hours and notices as the page does."""
+    from loaders.portinfo import snapshot_port_info
+    snap, loaded = _load_waits(source, offline)
+    return (*loaded, snapshot_port_info(snap.manifest, snap.data_dir))
+
+
+def _load_waits(source: str | None, offline: bool):
     from loaders.cbp import load_cbp
     from loaders.snapshot import load_snapshot, refreshed_dir
     from analysis.status import feed_as_of
 
     if source == "refreshed":
         snap = load_snapshot(refreshed_dir())
-        return snap.waits, snap.crossings, snap.events, snap.cbp_as_of
+        return snap, (snap.waits, snap.crossings, snap.events, snap.cbp_as_of)
     snap = load_snapshot()
     if not source:  # live by default, the snapshot when the feed cannot be reached (or --offline)
         from loaders.auto_source import offline_requested, try_live_waits
@@ -92,11 +105,11 @@ def load_waits(source: str | None, offline: bool = False):
             waits, reason = try_live_waits(snap.crossings, previous=snap.waits)
             if waits is not None:
                 print("borderwatch: live CBP feed", file=sys.stderr)
-                return waits, snap.crossings, snap.events, feed_as_of(waits)
+                return snap, (waits, snap.crossings, snap.events, feed_as_of(waits))
             print(f"borderwatch: the live CBP feed could not be reached — showing the snapshot of "
                   f"{snap.cbp_as_of.isoformat() if snap.cbp_as_of is not None else 'unknown time'} "
                   f"({' '.join(str(reason).split())})", file=sys.stderr)
-        return snap.waits, snap.crossings, snap.events, snap.cbp_as_of
+        return snap, (snap.waits, snap.crossings, snap.events, snap.cbp_as_of)
     from loaders.config import get_settings
     from loaders.feed_checks import check_cbp_waits
     if source == "live":
@@ -106,7 +119,7 @@ def load_waits(source: str | None, offline: bool = False):
     else:
         waits = load_cbp(source, crossings=snap.crossings)
         check_cbp_waits(waits, source=str(source))
-    return waits, snap.crossings, snap.events, feed_as_of(waits)
+    return snap, (waits, snap.crossings, snap.events, feed_as_of(waits))
 
 
 STATUS_MODES = ("passenger", "pedestrian", "commercial", "rail")
@@ -121,13 +134,13 @@ def cmd_status(args) -> int:
     import pandas as pd
 
     from analysis.status import mode_status, roll_up
-    waits, crossings, events, as_of = load_waits(args.source, offline=getattr(args, "offline", False))
+    waits, crossings, events, as_of, pages = load_status_inputs(args.source, offline=getattr(args, "offline", False))
     at = _at(args.at)
     if at is None:
         at = as_of if as_of is not None else pd.Timestamp.now(tz="UTC")
     from loaders.crossings import drop_feed_duplicates
     modes = _modes(args.mode)
-    mf = mode_status(waits, events, crossings, at, states=_states(args.state))
+    mf = mode_status(waits, events, crossings, at, states=_states(args.state), port_info=pages)
     mf = drop_feed_duplicates(mf, crossings).reset_index(drop=True)  # 230103 'Gateway', 240403 'FT HANCOCK'
     if args.by_mode:
         write_frame(mf[mf["mode"].isin(modes)].reset_index(drop=True) if modes else mf, args.format)

@@ -64,11 +64,8 @@ def port_info(snap: Snapshot) -> pd.DataFrame | None:
     """CBP's per-port "more information" saved with the snapshot (a manifest file of role ``portinfo``:
     one JSON file or a folder of them, see loaders.portinfo), else None. Read once per snapshot."""
     def build():
-        f = next((x for x in snap.manifest.get("files", []) if x.get("role") == "portinfo" and x.get("path")), None)
-        if f is None:
-            return None
-        from loaders.portinfo import read_port_info
-        return read_port_info(snap.data_dir / f["path"])
+        from loaders.portinfo import snapshot_port_info
+        return snapshot_port_info(snap.manifest, snap.data_dir)
     return memo(snap, "port_info", build)
 
 

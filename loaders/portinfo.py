@@ -118,6 +118,13 @@ def read_port_info(path: str | Path) -> pd.DataFrame:
     return conform(pd.concat(frames, ignore_index=True), PORT_INFO_COLUMNS, str(path))
 
 
+def snapshot_port_info(manifest: dict, data_dir: str | Path) -> pd.DataFrame | None:
+    """The port-information pages a snapshot lists (a manifest file of role ``portinfo``: one JSON file or
+    a folder of them), else None. The page and ``borderwatch status`` both read them through here."""
+    f = next((x for x in manifest.get("files", []) if x.get("role") == "portinfo" and x.get("path")), None)
+    return None if f is None else read_port_info(Path(data_dir) / f["path"])
+
+
 def _row(d: Any, index: int, source: str) -> dict:
     if not isinstance(d, dict):
         raise FeedError(source, f"item #{index} is {type(d).__name__}, not an object")

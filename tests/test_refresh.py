@@ -103,6 +103,22 @@ def test_refresh_writes_a_loadable_snapshot(servers, tmp_path):
     assert {p.name: p.read_bytes() for p in DATA.rglob("*") if p.is_file()} == embedded_before  # data/ untouched
 
 
+def test_status_from_the_refreshed_snapshot_reads_its_port_pages(servers, tmp_path, monkeypatch):
+    """`borderwatch status --source refreshed` judges with the port-information pages refresh saved, the
+    same frame the page reads (views.port_info), not without them."""
+    from dashboard import views
+    from dashboard.cli import load_status_inputs
+    base, _, _ = servers
+    env = settings_env(base, tmp_path / "home")
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    refresh_snapshot(settings=get_settings(env), bts_start="2023-11", portinfo_ports=("300401",))
+    *_, pages = load_status_inputs("refreshed")
+    page_view = views.port_info(load_snapshot(refreshed_dir(get_settings(env))))
+    assert pages is not None and list(pages["port_number"]) == ["300401"]  # the real Blaine capture
+    pd.testing.assert_frame_equal(pages, page_view)
+
+
 def test_failed_source_keeps_previous_good_data(servers, tmp_path):
     base, state, _ = servers
     s = settings_for(base, tmp_path / "home")
