@@ -27,7 +27,7 @@ import requests
 
 from .config import Settings, get_settings
 from .errors import FeedError
-from .http import Deadline, Fetched, http_get
+from .http import Deadline, Fetched, http_get, read_file_capped
 from .schema import PORT_INFO_COLUMNS, conform
 
 #: Section titles (upper-cased) -> our column; the Spanish page (``/es``) names them differently.
@@ -108,11 +108,8 @@ def read_port_info(path: str | Path) -> pd.DataFrame:
     files = sorted(path.glob("*.json")) if path.is_dir() else [path]
     frames = []
     for f in files:
-        try:
-            raw = f.read_bytes()
-        except OSError as exc:
-            raise FeedError(str(f), f"cannot read: {exc.strerror or exc}") from exc
-        frames.append(parse_port_info(raw, source=str(f)))
+        # the same size cap and refusals (devices, pipes, folders) as every other local file
+        frames.append(parse_port_info(read_file_capped(f, decompress=False), source=str(f)))
     if not frames:
         return conform(pd.DataFrame({c.name: [] for c in PORT_INFO_COLUMNS}), PORT_INFO_COLUMNS, str(path))
     return conform(pd.concat(frames, ignore_index=True), PORT_INFO_COLUMNS, str(path))

@@ -69,3 +69,23 @@ def test_check_port_info_takes_one_page_of_the_port_asked_for(shared_data):
         check_port_info(raw, "250401", source="p.json")
     with pytest.raises(FeedError, match="not one JSON object"):  # saved pages are one array of objects
         check_port_info(b"[" + raw + b"]", "300401", source="p.json")
+
+
+def test_saved_pages_are_read_under_the_file_size_cap(shared_data, tmp_path, monkeypatch):
+    """A saved port page goes through the same bounded read as every local file: over
+    BORDERWATCH_FILE_MAX_BYTES it is refused with one line naming the file, and a FIFO is never read."""
+    import os
+
+    import pytest
+
+    from loaders.errors import FeedError
+    real = shared_data / "cbp/portmoreinformation_300401.json"
+    assert read_port_info(real).loc[0, "port_number"] == "300401"
+    monkeypatch.setenv("BORDERWATCH_FILE_MAX_BYTES", str(real.stat().st_size - 1))
+    with pytest.raises(FeedError, match="portmoreinformation_300401.json.*larger than"):
+        read_port_info(real)
+    monkeypatch.delenv("BORDERWATCH_FILE_MAX_BYTES")
+    fifo = tmp_path / "pages.json"
+    os.mkfifo(fifo)
+    with pytest.raises(FeedError, match="not a regular file"):
+        read_port_info(fifo)
