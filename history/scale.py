@@ -58,14 +58,11 @@ def build_scale_store(store: Store, real: pd.DataFrame, *, years: float = 10.0,
                       "open": _plain(g["lanes_open"], int), "pstat": _plain(g["port_status"]),
                       "fp": fingerprints(g[["operational_status", "delay_minutes", "lanes_open", "port_status"]]),
                       "tz": store.zones[g["crossing_id"].iloc[0]]})
-    cols = [c.name for c in t.readings.columns if c.name != "id"]
-    mark = "?" if store.dialect == "sqlite" else "%s"
-    sql = f"INSERT INTO readings ({', '.join(cols)}) VALUES ({', '.join([mark] * len(cols))})"
+    sql, false = _plain_insert(store)
     written = 0
     with store.write() as conn:
         poll = store.start_poll(conn, "import", f"{SOURCE}: {LABEL}; {len(lanes)} lanes x {hours} steps of "
                                                f"{step_hours} h ending {end.isoformat()}")
-    false = False if store.dialect == "postgresql" else 0
     # Bulk load: drop the readings indexes, insert, rebuild them once (sorting once is far cheaper than
     # maintaining four B-trees row by row); the rebuilt indexes are the same as a store's own.
     with store.write() as conn:
@@ -105,6 +102,15 @@ def build_scale_store(store: Store, real: pd.DataFrame, *, years: float = 10.0,
                                                     set_={"first_time": start_s}))
         store.finish_poll(conn, poll, rows_seen=written, rows_added=written)
     return written
+
+
+def _plain_insert(store: Store) -> tuple[str, object]:
+    """A plain DBAPI ``INSERT`` of every readings column but ``id`` (rows as tuples in table order), and
+    the backend's value for false (SQLite stores booleans as 0/1)."""
+    cols = [c.name for c in t.readings.columns if c.name != "id"]
+    mark = "?" if store.dialect == "sqlite" else "%s"
+    return (f"INSERT INTO readings ({', '.join(cols)}) VALUES ({', '.join([mark] * len(cols))})",
+            False if store.dialect == "postgresql" else 0)
 
 
 def _plain(s: pd.Series, cast=str) -> np.ndarray:
@@ -167,11 +173,9 @@ def floor_executemany_readings(store: Store, frame: pd.DataFrame) -> float:
     the store's own ``readings`` table (its four indexes at the store's depth), committed: what storing a
     poll's rows costs with no dedupe, revision, lanes-table or validation work at all. The rows (``source =
     'scale-test'``, times past 2096) are deleted afterwards, untimed."""
-    cols = [c.name for c in t.readings.columns if c.name != "id"]
+    sql, false = _plain_insert(store)
     mark = "?" if store.dialect == "sqlite" else "%s"
-    sql = f"INSERT INTO readings ({', '.join(cols)}) VALUES ({', '.join([mark] * len(cols))})"
     base = 4_000_000_000 + int(time.time() * 1000) % 1_000_000 * 1000
-    false = False if store.dialect == "postgresql" else 0
     lanes = zip(*(frame[k].tolist() for k in ("crossing_id", "port_number", "mode", "lane")))
     rows = [(c, p, m, ln, "reading", base + i, 0, 1, false, base + i, 0, 0, "delay", 30, 5, "Open", SOURCE, None)
             for i, (c, p, m, ln) in enumerate(lanes)]

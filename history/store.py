@@ -296,7 +296,8 @@ class Store:
 
     def _existing(self, conn: sa.Connection, df: pd.DataFrame) -> pd.DataFrame:
         """Every stored row (all revisions) with the same (port, mode, lane, measure, source time) as a row of
-        ``df``: exact probes of ``uq_readings_value``, one OR term per lane with its source times, so the cost
+        ``df``: exact probes of a unique key index (SQLite: one OR term per lane with its source times;
+        PostgreSQL: a join with the keys as arrays, :func:`_pg_probe`), so the cost
         follows the rows being added, not the size of the store (a range over ports would read a lane's whole
         history)."""
         names = KEY + ["fingerprint", "revision"] + _VALUE_COLS
@@ -305,8 +306,7 @@ class Store:
             rows = _pg_probe(conn, names, keys)
             return _existing_frame(names, rows)
         # Plain DBAPI SQL: building ~200 SQLAlchemy expressions per poll cost more than the probes themselves.
-        mark = "?"
-        head = (f"SELECT {', '.join(KEY + ['fingerprint', 'revision'] + _VALUE_COLS)} FROM readings WHERE ")
+        head = f"SELECT {', '.join(names)} FROM readings WHERE "
         rows: list[tuple] = []
         terms: list[str] = []
         params: list = []
@@ -323,8 +323,8 @@ class Store:
             times = sorted(times)
             for i in range(0, len(times), _PROBE_PARAMS):
                 part = times[i:i + _PROBE_PARAMS]
-                terms.append(f"(port_number = {mark} AND mode = {mark} AND lane = {mark} AND measure = {mark} "
-                             f"AND source_time IN ({', '.join([mark] * len(part))}))")
+                terms.append("(port_number = ? AND mode = ? AND lane = ? AND measure = ? "
+                             f"AND source_time IN ({', '.join(['?'] * len(part))}))")
                 params.extend([port, mode, lane, measure, *part])
                 if len(params) >= _PROBE_PARAMS:
                     flush()
