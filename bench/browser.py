@@ -303,6 +303,17 @@ async def dashboard_remove_chip(page, state: str) -> None:
     await page.locator(f'[data-testid="stSidebar"] button[aria-label="Remove {state}"]').click(timeout=30_000)
 
 
+async def floor_fresh_open(page, server, i: int) -> tuple[str, str]:
+    """The FLOOR app in a fresh session, settled, its selectbox open; returns (the state shown, the state
+    the i-th rerun of the plan picks: another one, alternating)."""
+    await page.goto(server.url, wait_until="commit")
+    await wait_ready(page, need_volume=False)
+    cur = await floor_current(page)
+    nxt = STATES[(STATES.index(cur) + 1 + i % 2) % 3] if cur in STATES else STATES[1]
+    await floor_open_select(page)
+    return cur, nxt
+
+
 async def floor_open_select(page) -> None:
     await page.locator('[data-testid="stSelectbox"] button[aria-label="Open"]').click(timeout=30_000)
     await page.get_by_role("option").first.wait_for(timeout=30_000)
@@ -425,11 +436,7 @@ async def rerun(browser, dash: Server, flo: Server, flo2: Server | None, n: int,
                     log(f"rerun FLOOR-2 #{i + 1}: {r['ms']:.0f} ms")
                 else:
                     # floor: pick another option in the selectbox
-                    await fpage.goto(flo.url, wait_until="commit")
-                    await wait_ready(fpage, need_volume=False)
-                    cur = await floor_current(fpage)
-                    nxt = STATES[(STATES.index(cur) + 1 + i % 2) % 3] if cur in STATES else STATES[1]
-                    await floor_open_select(fpage)
+                    cur, nxt = await floor_fresh_open(fpage, flo, i)
                     await arm(fpage)
                     await floor_pick(fpage, nxt)
                     r = await wait_rerun_end(fpage)

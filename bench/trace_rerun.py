@@ -23,8 +23,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .browser import (CHROMIUM, CHROMIUM_FLAGS, DASH_PLAN, DASHBOARD_APP, STATES, Server, arm, dashboard_remove_chip,
-                      floor_current, floor_dir, floor_open_select, floor_pick, new_page, stop_all_servers,
+from .browser import (CHROMIUM, CHROMIUM_FLAGS, DASH_PLAN, DASHBOARD_APP, Server, arm, dashboard_remove_chip,
+                      floor_dir, floor_fresh_open, floor_pick, new_page, stop_all_servers,
                       wait_ready, wait_rerun_end)
 
 TRACE_CATEGORIES = ["devtools.timeline", "disabled-by-default-devtools.timeline", "v8.execute"]
@@ -80,11 +80,7 @@ async def _rerun(page, server: Server, which: str, i: int, start=None, stop=None
         await page.goto(server.url + (f"?state={q}" if q else ""), wait_until="commit")
         await wait_ready(page, need_volume=True)
     else:
-        await page.goto(server.url, wait_until="commit")
-        await wait_ready(page, need_volume=False)
-        cur = await floor_current(page)
-        nxt = STATES[(STATES.index(cur) + 1 + i % 2) % 3] if cur in STATES else STATES[1]
-        await floor_open_select(page)
+        _, nxt = await floor_fresh_open(page, server, i)
     await asyncio.sleep(0.5)
     if start:
         await start()
